@@ -1,0 +1,3 @@
+"""Summarizer backends; importing this package registers the built-in ones."""
+
+from harness.backends import extractive  # noqa: F401  (registers lead, textrank, oracle)

@@ -1,0 +1,162 @@
+"""Offline extractive baselines: lead-k, TextRank and a ROUGE oracle.
+
+All three are deterministic and pick whole sentences from the article,
+returned one per line in article order.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from harness.backends.base import Summary
+from harness.models import Item
+from harness.registry import backends
+from harness.text import split_sentences, words
+
+_STOP = frozenset("""
+a about above after again against all am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further
+had has have having he her here hers herself him himself his how i if in into is it its itself
+just me more most my myself no nor not now of off on once only or other our ours ourselves out
+over own same she should so some such than that the their theirs them themselves then there
+these they this those through to too under until up very was we were what when where which
+while who whom why will with would you your yours yourself yourselves said says also
+""".split())
+
+
+class _Opts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sentences: int = Field(default=3, ge=1, le=100)
+
+
+class _Extractive:
+    needs_network: ClassVar[bool] = False
+    Options: ClassVar[type[BaseModel]] = _Opts
+
+    def __init__(self, options: Any, **context: Any):
+        self.options = options
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, **self.options.model_dump()}  # type: ignore[attr-defined]
+
+
+@backends.register("lead")
+class Lead(_Extractive):
+    """First k sentences of the article (the classic news baseline)."""
+
+    def summarize(self, article: str, item: Item) -> Summary:
+        return Summary("\n".join(split_sentences(article)[: self.options.sentences]))
+
+
+def _content_terms(sentence: str) -> set[str]:
+    out = set()
+    for w in words(sentence.lower()):
+        if w in _STOP or not any(c.isalnum() for c in w):
+            continue
+        out.add(_light_stem(w))
+    return out
+
+
+def _light_stem(w: str) -> str:
+    """Crude suffix stripping so 'talks'/'talk' or 'warned'/'warns' overlap."""
+    for suf in ("ing", "ed", "es", "s"):
+        if len(w) > len(suf) + 3 and w.endswith(suf):
+            return w[: -len(suf)]
+    return w
+
+
+class _TextRankOpts(_Opts):
+    damping: float = Field(default=0.85, gt=0, lt=1)
+    iterations: int = Field(default=100, ge=1, le=10000)
+
+
+@backends.register("textrank")
+class TextRank(_Extractive):
+    """TextRank (Mihalcea & Tarau 2004): PageRank over sentence word overlap."""
+
+    Options = _TextRankOpts
+
+    def summarize(self, article: str, item: Item) -> Summary:
+        sents = split_sentences(article)
+        k = self.options.sentences
+        if len(sents) <= k:
+            return Summary("\n".join(sents))
+        ranks = self.rank(sents)
+        # Highest rank first; ties go to the earlier sentence (deterministic).
+        chosen = sorted(sorted(range(len(sents)), key=lambda i: (-ranks[i], i))[:k])
+        return Summary("\n".join(sents[i] for i in chosen))
+
+    def rank(self, sents: list[str]) -> list[float]:
+        terms = [_content_terms(s) for s in sents]
+        n = len(sents)
+        weights = [[0.0] * n for _ in range(n)]
+        for i in range(n):
+            for j in range(i + 1, n):
+                shared = len(terms[i] & terms[j])
+                if shared and len(terms[i]) > 1 and len(terms[j]) > 1:
+                    w = shared / (math.log(len(terms[i])) + math.log(len(terms[j])))
+                    weights[i][j] = weights[j][i] = w
+        out_sum = [sum(row) for row in weights]
+        d = self.options.damping
+        score = [1.0 / n] * n
+        for _ in range(self.options.iterations):
+            new = [(1 - d) / n + d * sum(weights[j][i] / out_sum[j] * score[j]
+                                         for j in range(n) if weights[j][i])
+                   for i in range(n)]
+            delta = sum(abs(a - b) for a, b in zip(new, score))
+            score = new
+            if delta < 1e-10:
+                break
+        return score
+
+
+class _OracleOpts(_Opts):
+    sentences: int = Field(default=5, ge=1, le=100)
+    objective: list[Literal["rouge1", "rouge2", "rougeL", "rougeLsum"]] = Field(
+        default_factory=lambda: ["rouge1", "rouge2", "rougeLsum"], min_length=1)
+
+
+@backends.register("oracle")
+class Oracle(_Extractive):
+    """Greedy extractive upper bound: sentences that maximise ROUGE F against the reference."""
+
+    Options = _OracleOpts
+
+    def __init__(self, options: Any, **context: Any):
+        super().__init__(options)
+        from harness.scorers.rouge import RougeCalc
+
+        self.calc = RougeCalc(tuple(options.objective))
+
+    def _gain(self, picked: list[str], refs: list[str]) -> float:
+        best = 0.0
+        for ref in refs:
+            f = self.calc.fmeasures(ref, "\n".join(picked))
+            best = max(best, sum(f.values()) / len(f))
+        return best
+
+    def summarize(self, article: str, item: Item) -> Summary:
+        if not item.references:
+            from harness.backends.base import BackendError
+
+            raise BackendError("the oracle needs a reference summary and this item has none")
+        sents = split_sentences(article)
+        chosen: list[int] = []
+        best = 0.0
+        while len(chosen) < self.options.sentences:
+            step_best, step_idx = best, None
+            for i in range(len(sents)):
+                if i in chosen:
+                    continue
+                cand = [sents[j] for j in sorted(chosen + [i])]
+                g = self._gain(cand, item.references)
+                if g > step_best + 1e-12:
+                    step_best, step_idx = g, i
+            if step_idx is None:
+                break
+            chosen.append(step_idx)
+            best = step_best
+        return Summary("\n".join(sents[i] for i in sorted(chosen)))

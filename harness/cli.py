@@ -1,0 +1,164 @@
+"""Command line: argparse, thin handlers, one place that turns UserError into exit 2.
+
+Exit codes: 0 ok; 1 quality regression, lint errors, or failed records
+beyond the error budget; 2 usage/config/input error; 130 interrupted.
+Heavy modules are imported inside handlers so `sumbench --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable
+
+from harness import __version__
+from harness.errors import UserError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from harness.datasets import load_suite
+    from harness.report import console_table
+    from harness.runner import RunOptions, execute, plan_run
+
+    opts = RunOptions(systems=args.system or [], limit=args.limit, concurrency=args.concurrency,
+                      out=Path(args.out) if args.out else None, keep_duplicates=args.keep_duplicates,
+                      argv=list(args.argv), progress=sys.stderr.isatty())
+    plan = plan_run(load_suite(args.suite), opts)
+    result = execute(plan, opts)
+    print(console_table(result.run_dir))
+    print(f"\nrun folder: {result.run_dir}")
+    if result.n_errors > result.error_budget:
+        print(f"error: {result.n_errors} of {result.n_records} records failed (error budget "
+              f"{result.error_budget}); see 'error' in {result.run_dir / 'records.jsonl'}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from harness.lint import lint_suite
+
+    result = lint_suite(args.suite)
+    for f in result.findings:
+        print(f.format(), file=sys.stdout)
+    n_err, n_warn = len(result.errors), len(result.warnings)
+    print(f"{result.n_items} items: {n_err} error(s), {n_warn} warning(s)")
+    if result.load_failures:
+        return 2
+    if n_err or (args.strict and n_warn):
+        return 1
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from harness.metrics import write_metrics
+    from harness.report import console_table, write_markdown_report
+    from harness.store import load_run
+
+    run_dir = Path(args.run)
+    load_run(run_dir)
+    write_metrics(run_dir)
+    path = write_markdown_report(run_dir)
+    print(console_table(run_dir))
+    print(f"\nwrote {path}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    if args.what in ("backends", "scorers"):
+        import harness.backends  # noqa: F401
+        import harness.scorers  # noqa: F401
+        from harness.registry import backends, scorers
+
+        reg = backends if args.what == "backends" else scorers
+        rows = reg.describe()
+        width = max(len(n) for n, _ in rows)
+        for name, doc in rows:
+            print(f"{name.ljust(width)}  {doc}")
+        return 0
+    if args.what == "datasets":
+        root = Path("datasets")
+        found = sorted(p.parent for p in root.glob("*/suite.toml")) if root.is_dir() else []
+        if not found:
+            print("no datasets under ./datasets (a dataset is a folder with suite.toml)")
+        for p in found:
+            print(p)
+        return 0
+    root = Path("prompts")
+    found = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+    if not found:
+        print("no prompts under ./prompts")
+    for p in found:
+        print(p)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sumbench",
+        description="Evaluate summarizers: ROUGE, factual-consistency checklists, comparisons, CI gates.",
+        epilog="exit codes: 0 ok, 1 quality regression / lint errors / failures beyond the error budget, "
+               "2 usage or input error")
+    parser.add_argument("--version", action="version", version=f"sumbench {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("run", help="summarize and score a suite, writing a run folder")
+    p.add_argument("suite", metavar="SUITE_OR_DIR", help="dataset folder with suite.toml, a suite file, or a name")
+    p.add_argument("--system", action="append", metavar="NAME", help="run only this system (repeatable)")
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="only the first N items")
+    p.add_argument("--concurrency", type=_positive_int, metavar="N", help="parallel requests (default: suite's, 8)")
+    p.add_argument("--out", metavar="DIR", help="write the run here instead of results/<timestamp>_<suite>_<id>")
+    p.add_argument("--keep-duplicates", action="store_true",
+                   help="do not remove repeated paragraphs from articles before summarizing")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("lint", help="check a dataset for duplicated paragraphs, bad patterns, unsupported claims")
+    p.add_argument("suite", metavar="SUITE_OR_DIR")
+    p.add_argument("--strict", action="store_true", help="warnings also make the exit code 1")
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("report", help="rebuild metrics.json and report.md of a run folder")
+    p.add_argument("run", metavar="RUN_DIR")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("list", help="list backends, scorers, prompts or datasets")
+    p.add_argument("what", choices=["backends", "scorers", "prompts", "datasets"])
+    p.set_defaults(func=cmd_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version (0) or usage error (2)
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    args.argv = argv
+    try:
+        return args.func(args)
+    except UserError as exc:
+        print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+def main_entry() -> None:
+    sys.exit(main())

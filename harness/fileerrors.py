@@ -1,0 +1,105 @@
+"""Read TOML/JSON files and turn their errors into one-line, located UserErrors.
+
+pydantic reports *where* in the data a problem is (``systems.0.sentences``);
+users need *where in the file*. ``line_of`` maps such a location back to a
+line of TOML text well enough for hand-written files.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UserError
+
+
+def read_text(path: Path, what: str = "file") -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{what} not found", file=path,
+                        fix="check the path (relative paths are resolved from the file that names them)") from None
+    except IsADirectoryError:
+        raise UserError(f"expected a {what}, found a directory", file=path,
+                        fix="name a file") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"not valid UTF-8 text (byte {exc.start})", file=path,
+                        fix="save the file as UTF-8") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {what}: {exc.strerror}", file=path,
+                        fix="check the path and its permissions") from None
+
+
+def load_toml(path: Path, what: str = "TOML file") -> tuple[dict[str, Any], str]:
+    """Parse a TOML file; return (data, text). Syntax errors name the line."""
+    text = read_text(path, what)
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column \d+\)", msg)
+        line = int(m.group(1)) if m else None
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg) or "invalid TOML"
+        raise UserError(f"invalid TOML: {msg}", file=path, line=line,
+                        fix="fix the TOML syntax (strings need quotes, tables [name], arrays of tables [[name]])") from None
+
+
+def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Best-effort line number of a pydantic ``loc`` inside TOML ``text``."""
+    lines = text.splitlines()
+    start = 0  # index of the line where the current table begins
+    prev_key: str | None = None
+    found: int | None = None
+    for part in loc:
+        if isinstance(part, int):
+            if prev_key is None:
+                continue
+            header = re.compile(r"^\s*\[\[\s*" + re.escape(prev_key) + r"\s*\]\]")
+            hits = [i for i, ln in enumerate(lines) if header.match(ln)]
+            if len(hits) > part:
+                start = found = hits[part]
+            continue
+        key = str(part)
+        header = re.compile(r"^\s*\[\[?\s*(?:[\w.\"-]+\.)?\"?" + re.escape(key) + r"\"?\s*\]\]?")
+        assign = re.compile(r"^\s*\"?" + re.escape(key) + r"\"?\s*=")
+        for i in range(start, len(lines)):
+            if assign.match(lines[i]) or header.match(lines[i]):
+                found = start = i
+                break
+        prev_key = key
+    return found + 1 if found is not None else None
+
+
+def _loc_text(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def validation_error(exc: Any, path: Path, text: str | None, *, line: int | None = None,
+                     what: str = "") -> UserError:
+    """Convert the first error of a pydantic ValidationError to a UserError."""
+    err = exc.errors()[0]
+    loc = tuple(p for p in err.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
+    field = _loc_text(loc)
+    kind = err.get("type", "")
+    if line is None and text is not None:
+        line = line_of(text, loc)
+    prefix = f"{what}: " if what else ""
+    if kind == "extra_forbidden":
+        return UserError(f"{prefix}unknown key '{field}'", file=path, line=line,
+                         fix="remove it or check its spelling against the README's format section")
+    if kind == "missing":
+        return UserError(f"{prefix}missing required key '{field}'", file=path, line=line,
+                         fix=f"add '{loc[-1]} = ...'")
+    msg = err.get("msg", "invalid value")
+    msg = re.sub(r"^Value error, ", "", msg)
+    where = f"'{field}': " if field else ""
+    return UserError(f"{prefix}{where}{msg}", file=path, line=line,
+                     fix="see the README's format section for the allowed values")

@@ -1,0 +1,69 @@
+"""metrics.json: per system and metric, mean / n / 95% bootstrap CI / NaN count.
+
+Computed from records.jsonl alone, so it can be rebuilt for any run folder
+(after a resume, or by `sumbench report`) without calling a model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from harness.models import Record
+from harness.stats import describe
+from harness.store import FORMAT_VERSION, load_run, write_json
+
+# Shown first, in this order, in tables; other metrics follow alphabetically.
+MAIN_METRICS = ("rouge1", "rouge2", "rougeL", "rougeLsum", "checklist.recall", "checklist.violations",
+                "faithfulness.score", "extractiveness.density", "length.words")
+
+
+def metric_order(names: set[str] | list[str]) -> list[str]:
+    names = set(names)
+    return [m for m in MAIN_METRICS if m in names] + sorted(names - set(MAIN_METRICS))
+
+
+def compute_metrics(records: list[Record], systems: list[str], seed: int) -> dict[str, Any]:
+    by_sys: dict[str, list[Record]] = defaultdict(list)
+    for r in records:
+        by_sys[r.system].append(r)
+    out: dict[str, Any] = {"format_version": FORMAT_VERSION, "seed": seed, "confidence": 0.95,
+                           "ci_method": "percentile bootstrap of the mean, 2000 resamples", "systems": {}}
+    for name in systems + sorted(set(by_sys) - set(systems)):
+        recs = by_sys.get(name, [])
+        values: dict[str, list[float | None]] = defaultdict(list)
+        for r in recs:
+            if r.summary is None:
+                continue
+            for k, v in r.scores.items():
+                values[k].append(v)
+        usage_p = sum(r.usage.prompt_tokens for r in recs if r.usage)
+        usage_c = sum(r.usage.completion_tokens for r in recs if r.usage)
+        costs = [r.cost_usd for r in recs if r.cost_usd is not None]
+        out["systems"][name] = {
+            "records": len(recs),
+            "errors": sum(r.error is not None for r in recs),
+            "cached": sum(r.cached for r in recs),
+            "prompt_tokens": usage_p,
+            "completion_tokens": usage_c,
+            "cost_usd": round(sum(costs), 6) if costs else None,
+            "metrics": {m: describe(values[m], seed) for m in metric_order(values)},
+        }
+    return out
+
+
+def write_metrics(run_dir: Path) -> dict[str, Any]:
+    manifest, records = load_run(run_dir)
+    systems = list(manifest.get("systems", {}))
+    metrics = compute_metrics(records, systems, int(manifest.get("seed", 0)))
+    write_json(run_dir / "metrics.json", metrics)
+    return metrics
+
+
+def read_metrics(run_dir: Path) -> dict[str, Any]:
+    path = run_dir / "metrics.json"
+    if not path.exists():
+        return write_metrics(run_dir)
+    return json.loads(path.read_text(encoding="utf-8"))

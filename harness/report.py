@@ -1,0 +1,109 @@
+"""Human-readable output of a run: the terminal table and report.md.
+
+Reads run folders only; never calls a model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from harness.metrics import metric_order, read_metrics
+from harness.store import load_run, write_atomic
+
+COUNT_METRICS = {"length.words", "length.sentences"}
+
+
+def fmt(metric: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    if metric in COUNT_METRICS:
+        return f"{value:.1f}"
+    return f"{value:.3f}"
+
+
+def table_rows(metrics: dict[str, Any], columns: list[str] | None = None) -> tuple[list[str], list[list[str]]]:
+    systems = metrics["systems"]
+    names: set[str] = set()
+    for s in systems.values():
+        names |= set(s["metrics"])
+    cols = columns or metric_order(names)
+    header = ["system", *cols, "n", "errors"]
+    rows = []
+    for name, s in systems.items():
+        n = max((m["n"] for m in s["metrics"].values()), default=0)
+        rows.append([name, *(fmt(c, s["metrics"].get(c, {}).get("mean")) for c in cols),
+                     str(n), str(s["errors"])])
+    return header, rows
+
+
+def render_text_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def console_table(run_dir: Path, max_cols: int = 7) -> str:
+    metrics = read_metrics(run_dir)
+    names: set[str] = set()
+    for s in metrics["systems"].values():
+        names |= set(s["metrics"])
+    cols = metric_order(names)[:max_cols]
+    return render_text_table(*table_rows(metrics, cols))
+
+
+def md_escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\n", " "))
+
+
+def write_markdown_report(run_dir: Path) -> Path:
+    manifest, records = load_run(run_dir)
+    metrics = read_metrics(run_dir)
+    suite = manifest["suite"]
+    out = [f"# sumbench run: {md_escape(suite['name'])}", "",
+           f"- run: `{run_dir.name}` — status **{manifest['status']}**",
+           f"- started {manifest['started']}, finished {manifest.get('finished')}",
+           f"- dataset sha256 `{suite['dataset_sha256'][:12]}`, {suite['n_items']} items",
+           f"- git {(manifest['git'].get('commit') or 'n/a')[:12]}"
+           + (" (dirty)" if manifest["git"].get("dirty") else ""), ""]
+    dups = manifest.get("duplicates", {}).get("items", {})
+    if dups:
+        out += ["## Duplicated paragraphs removed before summarizing", ""]
+        out += [f"- `{md_escape(k)}`: {md_escape(v)}" for k, v in dups.items()] + [""]
+    out += ["## Systems (mean, 95% bootstrap CI)", ""]
+    names: set[str] = set()
+    for s in metrics["systems"].values():
+        names |= set(s["metrics"])
+    cols = metric_order(names)
+    out.append("| system | " + " | ".join(cols) + " | errors |")
+    out.append("|---" * (len(cols) + 2) + "|")
+    for name, s in metrics["systems"].items():
+        cells = []
+        for c in cols:
+            m = s["metrics"].get(c)
+            if not m or m["mean"] is None:
+                cells.append("–")
+            else:
+                cells.append(f"{fmt(c, m['mean'])} [{fmt(c, m['ci_low'])}, {fmt(c, m['ci_high'])}]")
+        out.append(f"| {md_escape(name)} | " + " | ".join(cells) + f" | {s['errors']} |")
+    out += ["", "## Items", ""]
+    for r in sorted(records, key=lambda r: (r.item_id, r.system)):
+        out.append(f"### `{md_escape(r.item_id)}` — {md_escape(r.system)}")
+        out.append("")
+        if r.error:
+            out.append(f"**error:** {md_escape(r.error)}")
+        if r.summary is not None:
+            out += ["> " + md_escape(line) for line in r.summary.splitlines() or [""]]
+            out.append("")
+            out.append(" · ".join(f"{k} {fmt(k, v)}" for k, v in r.scores.items()))
+            ck = r.details.get("checklist") or {}
+            if ck.get("missed") or ck.get("violated"):
+                out.append("")
+                out.append(f"missed: {', '.join(ck.get('missed', [])) or 'none'}; "
+                           f"violated: {', '.join(ck.get('violated', [])) or 'none'}")
+        out.append("")
+    path = run_dir / "report.md"
+    write_atomic(path, "\n".join(out) + "\n")
+    return path

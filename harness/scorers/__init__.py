@@ -1,0 +1,3 @@
+"""Scorers; importing this package registers the built-in ones."""
+
+from harness.scorers import checklist, length, rouge  # noqa: F401

@@ -1,0 +1,47 @@
+"""Summary statistics with seeded resampling (same inputs + seed → same numbers)."""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def finite(values: Iterable[float | None]) -> tuple[list[float], int]:
+    """Finite values, and how many were None/NaN (excluded, but counted)."""
+    keep: list[float] = []
+    dropped = 0
+    for v in values:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            dropped += 1
+        else:
+            keep.append(float(v))
+    return keep, dropped
+
+
+def bootstrap_ci(values: list[float], seed: int, level: float = 0.95,
+                 resamples: int = BOOTSTRAP_RESAMPLES) -> tuple[float, float]:
+    """Percentile bootstrap CI of the mean. One value → a zero-width interval."""
+    if not values:
+        return (math.nan, math.nan)
+    if len(values) == 1:
+        return (values[0], values[0])
+    import numpy as np
+
+    x = np.asarray(values, dtype=float)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(x), size=(resamples, len(x)))
+    means = x[idx].mean(axis=1)
+    alpha = (1 - level) / 2
+    lo, hi = np.quantile(means, [alpha, 1 - alpha])
+    return (float(lo), float(hi))
+
+
+def describe(values: Iterable[float | None], seed: int) -> dict[str, float | int | None]:
+    """mean, n, 95% bootstrap CI and the count of excluded NaN values."""
+    keep, dropped = finite(values)
+    if not keep:
+        return {"mean": None, "n": 0, "ci_low": None, "ci_high": None, "nan": dropped}
+    lo, hi = bootstrap_ci(keep, seed)
+    return {"mean": sum(keep) / len(keep), "n": len(keep), "ci_low": lo, "ci_high": hi, "nan": dropped}

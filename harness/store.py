@@ -1,0 +1,98 @@
+"""Run folders: manifest.json, records.jsonl (append-only), metrics.json.
+
+Every whole-file write is atomic (temp file + rename), so a crash never
+leaves half a manifest. records.jsonl is appended one flushed line per
+record; a truncated last line (from a kill) is ignored when reading.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from harness.errors import UserError
+from harness.models import Record
+
+FORMAT_VERSION = 1
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_run_dir(results: Path, suite_name: str) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return results / f"{stamp}_{suite_name}_{secrets.token_hex(3)}"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_atomic(path, json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+class RecordWriter:
+    """Appends records to records.jsonl, one flushed line each (single writer)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fh = path.open("a", encoding="utf-8")
+
+    def append(self, record: Record) -> None:
+        self._fh.write(record.model_dump_json() + "\n")
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def read_records(path: Path) -> Iterator[Record]:
+    """Records of a run; a truncated final line is skipped, other bad lines are errors."""
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as fh:
+        lines = fh.readlines()
+    for i, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield Record.model_validate_json(line)
+        except ValueError:
+            if i == len(lines) and not line.endswith("\n"):
+                return  # interrupted mid-write
+            raise UserError("corrupt record", file=path, line=i,
+                            fix="remove the line (or the run folder) and run again") from None
+
+
+def load_run(run_dir: Path) -> tuple[dict[str, Any], list[Record]]:
+    """(manifest, records) of a run folder, with clear errors for non-runs."""
+    manifest_path = run_dir / "manifest.json"
+    if not manifest_path.is_file():
+        raise UserError("not a run folder (no manifest.json)", file=run_dir,
+                        fix="pass a folder created by `sumbench run` (see results/)")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise UserError(f"manifest is not valid JSON: {exc}", file=manifest_path,
+                        fix="the run folder is damaged; run the suite again") from None
+    return manifest, list(read_records(run_dir / "records.jsonl"))
