@@ -85,9 +85,9 @@ class Suite:
         if self.config.fields is not None:
             return self.config.fields
         fmt = self.config.format or "auto"
-        if fmt != "auto":
-            return PRESETS[fmt]
-        return detect_field_map(jsonl)
+        fields = PRESETS[fmt] if fmt != "auto" else detect_field_map(jsonl)
+        # presets name "id" only when the file has it; otherwise ids are line numbers
+        return fields.model_copy(update={"id": "id" if _has_key(jsonl, "id") else None})
 
     def validate(self) -> int:
         """Load every item once (streaming); check ids are unique. Returns count."""
@@ -172,7 +172,7 @@ def detect_field_map(path: Path) -> FieldMap:
                 if {"document", "summary"} <= keys:
                     return PRESETS["xsum"]
                 break
-    return FieldMap(id="id" if _has_key(path, "id") else None)
+    return FieldMap()
 
 
 def _has_key(path: Path, key: str) -> bool:

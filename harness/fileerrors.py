@@ -7,6 +7,7 @@ line of TOML text well enough for hand-written files.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from pathlib import Path
@@ -84,8 +85,14 @@ def _loc_text(loc: tuple[Any, ...]) -> str:
 
 def validation_error(exc: Any, path: Path, text: str | None, *, line: int | None = None,
                      what: str = "") -> UserError:
-    """Convert the first error of a pydantic ValidationError to a UserError."""
-    err = exc.errors()[0]
+    """Convert a pydantic ValidationError to a UserError about its most useful error.
+
+    Unknown keys come first: ``refs = ...`` is more likely a typo of the
+    missing ``references`` than a second mistake, so we suggest the name.
+    """
+    errors = exc.errors()
+    missing = [str(e["loc"][-1]) for e in errors if e.get("type") == "missing" and e.get("loc")]
+    err = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
     loc = tuple(p for p in err.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
     field = _loc_text(loc)
     kind = err.get("type", "")
@@ -93,8 +100,10 @@ def validation_error(exc: Any, path: Path, text: str | None, *, line: int | None
         line = line_of(text, loc)
     prefix = f"{what}: " if what else ""
     if kind == "extra_forbidden":
-        return UserError(f"{prefix}unknown key '{field}'", file=path, line=line,
-                         fix="remove it or check its spelling against the README's format section")
+        close = difflib.get_close_matches(str(loc[-1]), missing, n=1) if loc else []
+        fix = (f"did you mean '{close[0]}'?" if close
+               else "remove it or check its spelling against the README's format section")
+        return UserError(f"{prefix}unknown key '{field}'", file=path, line=line, fix=fix)
     if kind == "missing":
         return UserError(f"{prefix}missing required key '{field}'", file=path, line=line,
                          fix=f"add '{loc[-1]} = ...'")

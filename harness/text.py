@@ -40,7 +40,7 @@ _OPENERS = "\"'“‘([«"
 # Candidate boundary: terminal punctuation run, optional closers, whitespace.
 _BOUNDARY = re.compile(r"([.!?…]+)([" + re.escape(_CLOSERS) + r"]*)(\s+)")
 _WORD_BEFORE = re.compile(r"([\w.\-']+)$")
-_WORD = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
+_WORD = re.compile(r"\w+(?:[-'’.]\w+|,\d{3}(?!\d))*", re.UNICODE)
 
 
 def normalize_ws(text: str) -> str:

@@ -1,0 +1,58 @@
+"""`lint` findings on the seed dataset and on small hand-made suites."""
+
+from harness.lint import lint_suite
+from tests.conftest import SEED_SUITE
+
+SUITE = 'name = "t"\nitems = "items/*.toml"\n[[systems]]\nname = "l"\nbackend = "lead"\n[lint]\nmin_words = 5\n'
+ARTICLE = "The mayor of Eastport opened a new library on Monday. It has 40,000 books."
+
+
+def item(checklist: str = "", article: str = ARTICLE, ref: str = "Eastport's mayor opened a library.") -> str:
+    return f'id = "i"\narticle = """{article}"""\nreferences = ["""{ref}"""]\n' + checklist
+
+
+def test_seed_duplicates_are_named_with_paragraph_numbers():
+    result = lint_suite(SEED_SUITE)
+    assert [f.message for f in result.errors] == [
+        "item 'putin-moscow-talks': duplicated paragraphs: paragraphs 8-13 repeat paragraphs 2-7 — "
+        "remove the repeats (`sumbench run` drops them unless --keep-duplicates)"]
+    assert result.errors[0].file.endswith("putin-moscow-talks.toml")
+    assert result.errors[0].line == 3  # the article_file line
+
+
+def test_clean_dataset_has_no_findings(write, tmp_path):
+    write("ds/suite.toml", SUITE)
+    write("ds/items/a.toml", item("[[checklist]]\nid = \"c\"\nclaim = \"Library opened.\"\npatterns = ['library']\n"))
+    result = lint_suite(tmp_path / "ds")
+    assert result.findings == [] and result.n_items == 1
+
+
+def test_claims_checked_against_reference(write, tmp_path):
+    checklist = ("[[checklist]]\nid = \"books\"\nclaim = \"40,000 books.\"\npatterns = ['40,?000']\n"
+                 "[[checklist]]\nid = \"closed\"\nkind = \"forbidden\"\nclaim = \"Closed.\"\npatterns = ['mayor']\n"
+                 "[[checklist]]\nid = \"empty\"\nclaim = \"Anything.\"\npatterns = ['x*']\n"
+                 "[[checklist]]\nid = \"judge-only\"\nclaim = \"Needs a judge.\"\n")
+    write("ds/suite.toml", SUITE)
+    path = write("ds/items/a.toml", item(checklist))
+    result = lint_suite(tmp_path / "ds")
+    by_claim = {f.message.split("'")[3]: f for f in result.findings}
+    assert by_claim["books"].level == "error" and "not supported by any reference" in by_claim["books"].message
+    assert by_claim["books"].line == 4
+    assert by_claim["closed"].level == "error" and "matches the reference" in by_claim["closed"].message
+    assert by_claim["closed"].line == 8
+    assert by_claim["empty"].level == "error" and "empty string" in by_claim["empty"].message
+    assert by_claim["judge-only"].level == "warning"
+    assert all(f.file == str(path) for f in result.findings)
+
+
+def test_empty_short_and_load_failures(write, tmp_path):
+    write("ds/suite.toml", SUITE)
+    write("ds/items/a.toml", item(article=" "))
+    write("ds/items/b.toml", item(article="Too short.").replace('id = "i"', 'id = "j"'))
+    write("ds/items/c.toml", 'id = "k"\narticle = "x"\n')  # no references: cannot load
+    result = lint_suite(tmp_path / "ds")
+    msgs = [(f.level, f.message) for f in result.findings]
+    assert ("error", "item 'i': article is empty — give the article text") in msgs
+    assert any(lvl == "warning" and "very short (2 words" in m for lvl, m in msgs)
+    assert result.load_failures == 1
+    assert any("references" in m for _, m in msgs)
