@@ -6,9 +6,6 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED_ARTICLE = ROOT / "seeds" / "000_37deaf7060d2508f.txt"
-SEED_SUITE = ROOT / "datasets" / "seed"
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from harness.cli import main
-from tests.conftest import SEED_SUITE
+from tests.paths import SEED_SUITE
 
 
 @pytest.fixture(scope="module")

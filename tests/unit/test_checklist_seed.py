@@ -5,7 +5,7 @@ import pytest
 import harness.scorers  # noqa: F401
 from harness.datasets import load_suite
 from harness.registry import scorers
-from tests.conftest import SEED_SUITE
+from tests.paths import SEED_SUITE
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from harness.errors import UserError
 from harness.models import Item
 from harness.registry import backends, scorers
 from harness.text import remove_duplicate_paragraphs
-from tests.conftest import SEED_SUITE
+from tests.paths import SEED_SUITE
 
 ARTICLE = ("Rain fell on Tuesday. "
            "The city council approved the river bridge budget and the harbour tunnel budget. "

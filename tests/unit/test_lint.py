@@ -1,7 +1,7 @@
 """`lint` findings on the seed dataset and on small hand-made suites."""
 
 from harness.lint import lint_suite
-from tests.conftest import SEED_SUITE
+from tests.paths import SEED_SUITE
 
 SUITE = 'name = "t"\nitems = "items/*.toml"\n[[systems]]\nname = "l"\nbackend = "lead"\n[lint]\nmin_words = 5\n'
 ARTICLE = "The mayor of Eastport opened a new library on Monday. It has 40,000 books."

@@ -4,7 +4,7 @@ import pytest
 
 from harness.text import (describe_duplicates, find_duplicate_paragraphs, remove_duplicate_paragraphs,
                           split_paragraphs, split_sentences, words)
-from tests.conftest import SEED_ARTICLE
+from tests.paths import SEED_ARTICLE
 
 
 @pytest.mark.parametrize("text, expected", [
