@@ -18,7 +18,7 @@ from harness.errors import UserError
 
 def read_text(path: Path, what: str = "file") -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # tolerate a byte-order mark (Windows editors)
     except FileNotFoundError:
         raise UserError(f"{what} not found", file=path,
                         fix="check the path (relative paths are resolved from the file that names them)") from None

@@ -100,12 +100,12 @@ class TextRank(_Extractive):
                     w = shared / (math.log(len(terms[i])) + math.log(len(terms[j])))
                     weights[i][j] = weights[j][i] = w
         out_sum = [sum(row) for row in weights]
+        # incoming[i]: (j, normalised weight of edge j->i), precomputed once
+        incoming = [[(j, weights[j][i] / out_sum[j]) for j in range(n) if weights[j][i]] for i in range(n)]
         d = self.options.damping
         score = [1.0 / n] * n
         for _ in range(self.options.iterations):
-            new = [(1 - d) / n + d * sum(weights[j][i] / out_sum[j] * score[j]
-                                         for j in range(n) if weights[j][i])
-                   for i in range(n)]
+            new = [(1 - d) / n + d * sum(w * score[j] for j, w in incoming[i]) for i in range(n)]
             delta = sum(abs(a - b) for a, b in zip(new, score))
             score = new
             if delta < 1e-10:

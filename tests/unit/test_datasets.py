@@ -151,3 +151,14 @@ def test_jsonl_errors_name_the_line(write, tmp_path, line2, fragment):
     e = err(tmp_path / "ds")
     assert (e.file, e.line) == (str(path), 2)
     assert fragment in e.what
+
+
+def test_byte_order_mark_and_binary_article(write, tmp_path):
+    write("ds/suite.toml", "\ufeff" + SUITE)  # a BOM from a Windows editor is fine
+    write("ds/items/a.toml", ITEM)
+    assert [i.id for i in load_items(tmp_path / "ds")] == ["a1"]
+    (tmp_path / "ds" / "bin.txt").write_bytes(b"\xff\xfe\x00binary")
+    write("ds/items/a.toml", ITEM.replace('article = """First sentence here. Second one follows."""',
+                                          'article_file = "../bin.txt"'))
+    e = err(tmp_path / "ds")
+    assert "UTF-8" in e.what and e.line == 2
