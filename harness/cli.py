@@ -65,14 +65,19 @@ def cmd_lint(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from harness.metrics import write_metrics
     from harness.report import console_table, write_markdown_report
+    from harness.html_report import check_comparison, write_html_report
     from harness.store import load_run
 
     run_dir = Path(args.run)
     load_run(run_dir)
+    compare = Path(args.compare) if args.compare else None
+    check_comparison(run_dir, compare, args.a, args.b)
     write_metrics(run_dir)
     path = write_markdown_report(run_dir)
+    html = write_html_report(run_dir, out=Path(args.html) if args.html else None,
+                             compare=compare, sys_a=args.a, sys_b=args.b)
     print(console_table(run_dir))
-    print(f"\nwrote {path}")
+    print(f"\nwrote {path}\nwrote {html}")
     return 0
 
 
@@ -129,8 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="warnings also make the exit code 1")
     p.set_defaults(func=cmd_lint)
 
-    p = sub.add_parser("report", help="rebuild metrics.json and report.md of a run folder")
+    p = sub.add_parser("report", help="rebuild metrics.json, report.md and report.html of a run folder")
     p.add_argument("run", metavar="RUN_DIR")
+    p.add_argument("--compare", metavar="RUN_B", help="add paired differences against another run (B − A)")
+    p.add_argument("--a", metavar="SYSTEM", help="compare this system of RUN_DIR (with --b) ...")
+    p.add_argument("--b", metavar="SYSTEM", help="... against this system (of RUN_B if --compare, else of RUN_DIR)")
+    p.add_argument("--html", metavar="FILE", help="write the HTML report here instead of RUN_DIR/report.html")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("list", help="list backends, scorers, prompts or datasets")

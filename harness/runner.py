@@ -165,6 +165,7 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
     """Create the run folder and fill it; returns counts for the exit code."""
     from harness.metrics import write_metrics
     from harness.report import write_markdown_report
+    from harness.html_report import write_html_report
 
     run_dir = opts.out or new_run_dir(opts.results_dir, plan.suite.config.name)
     if run_dir.exists() and any(run_dir.iterdir()):
@@ -221,5 +222,6 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
         if manifest["status"] == "complete":
             write_metrics(run_dir)
             write_markdown_report(run_dir)
+            write_html_report(run_dir)
     return RunResult(run_dir=run_dir, n_records=done, n_errors=errors,
                      error_budget=plan.suite.config.run.error_budget)

@@ -1,0 +1,62 @@
+"""Flagged faithfulness spans from a record's details, whatever their exact shape.
+
+The faithfulness scorer flags unsupported numbers, entities and quotations.
+The report accepts the shapes such a scorer plausibly writes, so a change
+of detail format degrades to "no highlight" instead of a broken report:
+
+- ``{"spans": [{"start": 3, "end": 9, "text": "1,200", "kind": "number", "reason": ...}]}``
+  (also under ``flagged``, ``flags``, ``issues`` or any ``unsupported*`` key)
+- ``{"unsupported_numbers": ["1,200", ...]}`` — bare strings are searched for
+- ``"span": [start, end]`` instead of ``start``/``end``
+
+Offsets may be into the raw or the whitespace-normalised summary; the text,
+when given, decides which (see ``highlight.place_span``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.highlight import place_span
+
+SPAN_KEYS = ("spans", "flagged", "flags", "issues", "unsupported", "hallucinations")
+MAX_SPANS = 200
+
+
+def _label(entry: dict[str, Any], key: str) -> str:
+    kind = next((str(entry[k]) for k in ("kind", "type", "category", "label") if entry.get(k)), "")
+    kind = kind or key.replace("unsupported_", "unsupported ").replace("_", " ")
+    reason = next((str(entry[k]) for k in ("reason", "why", "message", "note") if entry.get(k)), "")
+    return f"{kind}: {reason}" if reason else kind
+
+
+def _entries(details: dict[str, Any]) -> list[tuple[str, Any]]:
+    out = []
+    for key, value in details.items():
+        if isinstance(value, list) and any(key.startswith(k) or key == k for k in SPAN_KEYS):
+            out += [(key, v) for v in value]
+    return out
+
+
+def faithfulness_spans(summary: str, details: Any) -> tuple[list[tuple[int, int, int]], list[dict[str, Any]]]:
+    """(spans as (start, end, index) in summary coordinates, their labels)."""
+    if not isinstance(details, dict):
+        return [], []
+    spans: list[tuple[int, int, int]] = []
+    meta: list[dict[str, Any]] = []
+    for key, entry in _entries(details)[:MAX_SPANS]:
+        if isinstance(entry, str):
+            placed, label = place_span(summary, None, None, entry), _label({}, key)
+        elif isinstance(entry, dict):
+            start, end = entry.get("start"), entry.get("end")
+            if isinstance(entry.get("span"), (list, tuple)) and len(entry["span"]) == 2:
+                start, end = entry["span"]
+            text = next((entry[k] for k in ("text", "value", "surface", "quote") if isinstance(entry.get(k), str)),
+                        None)
+            placed, label = place_span(summary, start, end, text), _label(entry, key)
+        else:
+            continue
+        if placed:
+            meta.append({"cls": "faith", "claim": "", "label": label})
+            spans.append((placed[0], placed[1], len(meta) - 1))
+    return spans, meta

@@ -1,0 +1,95 @@
+"""Turn character spans into highlight segments of the text as written.
+
+Checklist evidence offsets point into the whitespace-normalised summary
+(``" ".join(text.split())``) while the report shows the summary with its
+line breaks, so offsets are mapped back first. Overlapping spans are fine:
+the text is cut at every span boundary and each piece lists the spans that
+cover it. Leaf module: no harness imports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def normalized_positions(text: str) -> tuple[str, list[int]]:
+    """(normalised text, original index of each normalised character)."""
+    out: list[str] = []
+    pos: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        if out:  # one space stands for the whole whitespace run before this word
+            out.append(" ")
+            pos.append(i - 1)
+        while i < n and not text[i].isspace():
+            out.append(text[i])
+            pos.append(i)
+            i += 1
+    return "".join(out), pos
+
+
+def to_original(text: str, start: int, end: int, expect: str | None = None) -> tuple[int, int] | None:
+    """Map a [start, end) span of the normalised text to the original text.
+
+    When ``expect`` (the matched text) is given and does not agree with the
+    offsets, it is searched for instead; None when it cannot be placed.
+    """
+    norm, pos = normalized_positions(text)
+    ok = 0 <= start < end <= len(norm)
+    if ok and expect is not None and norm[start:end] != " ".join(expect.split()):
+        ok = False
+    if not ok:
+        if not expect or not expect.strip():
+            return None
+        start = norm.find(" ".join(expect.split()))
+        if start < 0:
+            return None
+        end = start + len(" ".join(expect.split()))
+    return pos[start], pos[end - 1] + 1
+
+
+def place_span(text: str, start: Any, end: Any, expect: str | None = None) -> tuple[int, int] | None:
+    """Place a span whose coordinate system is unknown (raw or normalised text).
+
+    Raw offsets win when they reproduce ``expect`` (or when no text is
+    given and they fit); otherwise normalised offsets or a text search.
+    """
+    if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+        if expect is None or text[start:end] == expect:
+            return start, end
+    if isinstance(start, int) and isinstance(end, int):
+        placed = to_original(text, start, end, expect)
+        if placed:
+            return placed
+    if expect and expect.strip():
+        at = text.find(expect)
+        if at >= 0:
+            return at, at + len(expect)
+        return to_original(text, -1, -1, expect)
+    return None
+
+
+def segments(text: str, spans: list[tuple[int, int, int]]) -> list[list[Any]]:
+    """Cut ``text`` at span boundaries: ``[[piece, [span ids covering it]], ...]``.
+
+    ``spans`` are (start, end, id) in original coordinates; adjacent pieces
+    with the same cover are merged, so plain text stays one piece.
+    """
+    cuts = {0, len(text)}
+    for s, e, _ in spans:
+        cuts.add(max(0, min(s, len(text))))
+        cuts.add(max(0, min(e, len(text))))
+    edges = sorted(cuts)
+    out: list[list[Any]] = []
+    for a, b in zip(edges, edges[1:]):
+        if a == b:
+            continue
+        cover = [sid for s, e, sid in spans if s <= a and b <= e]
+        if out and out[-1][1] == cover:
+            out[-1][0] += text[a:b]
+        else:
+            out.append([text[a:b], cover])
+    return out

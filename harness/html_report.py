@@ -1,0 +1,151 @@
+"""report.html: one self-contained file (inline CSS, JS and SVG; no network).
+
+Safety, in layers: jinja2 autoescapes every value in the template; data for
+the script is JSON in a ``<script type="application/json">`` block with
+``< > &`` and U+2028/9 escaped so no text can close the tag; the script
+builds the drill-down with ``textContent`` only (never ``innerHTML``); and a
+Content-Security-Policy allows exactly the one inline script and style (by
+hash) and nothing from anywhere, so even a missed escape cannot run or load.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from harness.report_compare import build_comparison, pair_plan
+from harness.report_data import ReportData, direction, load_report_data
+from harness.report_svg import PALETTE, cost_quality, distribution, metric_bars, num
+from harness.store import load_run, write_atomic
+
+PRIMARY_PREFERENCE = ("rougeLsum", "checklist.recall", "faithfulness.score", "rouge2", "rouge1")
+
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def script_json(data: Any) -> str:
+    """JSON that is safe inside <script type="application/json"> (cannot close the tag)."""
+    text = json.dumps(_finite(data), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    for ch, rep in _JSON_ESCAPES.items():
+        text = text.replace(ch, rep)
+    return text
+
+
+def _finite(obj: Any) -> Any:
+    """NaN/inf become null (JSON has no NaN; JSON.parse would reject it)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def _asset(name: str) -> str:
+    return resources.files("harness").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def primary_metric(names: list[str]) -> str | None:
+    for m in PRIMARY_PREFERENCE:
+        if m in names:
+            return m
+    return next((m for m in names if direction(m) != 0), names[0] if names else None)
+
+
+def plots(data: ReportData, primary: str | None) -> dict[str, Any]:
+    rows = data.table
+    bars = [(m, metric_bars(m, rows)) for m in data.metric_names]
+    per_item: dict[str, dict[str, list[float]]] = {m: {s: [] for s in data.systems} for m in data.metric_names}
+    for r in data.records:
+        if r.summary is None:
+            continue
+        for m, v in r.scores.items():
+            if v is not None and math.isfinite(v) and m in per_item:
+                per_item[m].setdefault(r.system, []).append(v)
+    dists = [(m, distribution(m, data.systems, per_item[m])) for m in data.metric_names]
+    has_cost = any(r["cost_per_item"] is not None for r in rows)
+    scatter, scatter_note = None, ""
+    if primary:
+        if has_cost:
+            scatter = cost_quality(rows, primary, "cost_per_item", "cost per item (USD)")
+        else:
+            scatter_note = ("No system in this run recorded a cost (offline and extractive backends are free), "
+                            "so quality is plotted against mean latency per item instead.")
+            scatter = cost_quality(rows, primary, "latency_ms", "mean latency per item (ms)")
+    return {"bars": bars, "dists": dists, "scatter": scatter, "scatter_note": scatter_note}
+
+
+def comparison(data: ReportData, compare: Path | None, sys_a: str | None, sys_b: str | None,
+               primary: str | None) -> list[dict[str, Any]]:
+    if compare is None and sys_a is None and sys_b is None:
+        return []
+    if compare is not None:
+        manifest_b, records_b = load_run(compare)
+        systems_b = list(manifest_b.get("systems") or {}) or list(dict.fromkeys(r.system for r in records_b))
+    else:
+        records_b, systems_b = data.records, data.systems
+    plan = pair_plan(data.systems, systems_b, sys_a, sys_b, compare is not None,
+                     str(data.run_dir), str(compare or data.run_dir))
+    label_a = data.run_dir.name
+    label_b = compare.name if compare is not None else label_a
+    names = data.metric_names + sorted({m for r in records_b for m in r.scores} - set(data.metric_names))
+    return build_comparison(data.records, records_b, plan, names, primary or (names[0] if names else ""),
+                            int(data.manifest.get("seed", 0) or 0), label_a, label_b)
+
+
+def check_comparison(run_dir: Path, compare: Path | None, sys_a: str | None, sys_b: str | None) -> None:
+    """Fail on bad --compare/--a/--b before anything is written."""
+    if compare is None and sys_a is None and sys_b is None:
+        return
+    manifest_a, records_a = load_run(run_dir)
+    manifest_b, records_b = load_run(compare) if compare is not None else (manifest_a, records_a)
+    names_a = list(manifest_a.get("systems") or {}) or list(dict.fromkeys(r.system for r in records_a))
+    names_b = list(manifest_b.get("systems") or {}) or list(dict.fromkeys(r.system for r in records_b))
+    pair_plan(names_a, names_b, sys_a, sys_b, compare is not None, str(run_dir), str(compare or run_dir))
+
+
+def render_report(run_dir: Path, compare: Path | None = None, sys_a: str | None = None,
+                  sys_b: str | None = None) -> str:
+    import jinja2
+
+    from harness import __version__
+    from harness.store import utc_now
+
+    data = load_report_data(run_dir)
+    primary = primary_metric(data.metric_names)
+    cmp = comparison(data, compare, sys_a, sys_b, primary)
+    css, js = _asset("report.css"), _asset("report.js")
+    payload = {"systems": data.systems, "metrics": data.metric_names,
+               "dir": {m: direction(m) for m in data.metric_names}, "primary": primary, "items": data.items}
+    env = jinja2.Environment(loader=jinja2.PackageLoader("harness", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = lambda v, metric="": num(v, metric)
+    template = env.get_template("report.html.j2")
+    return template.render(
+        h=data.header, notes=data.notes, table=data.table, metrics=data.metric_names, systems=data.systems,
+        dirs={m: direction(m) for m in data.metric_names}, primary=primary, plots=plots(data, primary),
+        comparison=cmp, palette=PALETTE, n_items=len(data.items), version=__version__, generated=utc_now(),
+        css=jinja2.utils.markupsafe.Markup(css), js=jinja2.utils.markupsafe.Markup(js),
+        data_json=jinja2.utils.markupsafe.Markup(script_json(payload)),
+        csp=f"default-src 'none'; style-src {csp_hash(css)}; script-src {csp_hash(js)}; img-src data:; "
+            "base-uri 'none'; form-action 'none'")
+
+
+def write_html_report(run_dir: Path, out: Path | None = None, compare: Path | None = None,
+                      sys_a: str | None = None, sys_b: str | None = None) -> Path:
+    """Render and write atomically; returns the path written."""
+    html = render_report(run_dir, compare, sys_a, sys_b)
+    path = out or run_dir / "report.html"
+    write_atomic(path, html)
+    return path

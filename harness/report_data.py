@@ -1,0 +1,257 @@
+"""Everything the HTML report shows, gathered from a run folder.
+
+Reads manifest.json, metrics.json and records.jsonl (never calls a model)
+and, when the suite is still where the manifest says, the articles and
+references. Older runs may lack fields: every lookup degrades to "n/a".
+The per-item payload is compact (scores as arrays aligned with the metric
+list, claim texts once per item) because 500-item runs must stay small.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from harness.faith_spans import faithfulness_spans
+from harness.highlight import place_span, segments, to_original
+from harness.metrics import metric_order, read_metrics
+from harness.models import Item, Record
+from harness.store import load_run
+from harness.text import find_duplicate_paragraphs, remove_duplicate_paragraphs, split_paragraphs
+
+LOWER_IS_BETTER = ("violations", "unsupported", "hallucinat", "redundancy", "contradict")
+NO_DIRECTION = ("length.", "extractiveness.", "latency", "cost")
+
+
+def direction(metric: str) -> int:
+    """+1 higher is better, -1 lower is better, 0 descriptive (no 'best')."""
+    if any(k in metric for k in LOWER_IS_BETTER):
+        return -1
+    if metric.startswith(NO_DIRECTION):
+        return 0
+    return 1
+
+
+@dataclass
+class ReportData:
+    run_dir: Path
+    manifest: dict[str, Any]
+    metrics: dict[str, Any]
+    records: list[Record]
+    systems: list[str]
+    metric_names: list[str]
+    header: dict[str, Any] = field(default_factory=dict)
+    table: list[dict[str, Any]] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def load_report_data(run_dir: Path) -> ReportData:
+    manifest, records = load_run(run_dir)
+    metrics = read_metrics(run_dir)
+    systems = list(manifest.get("systems") or {})
+    systems += [s for s in dict.fromkeys(r.system for r in records) if s not in systems]
+    names: set[str] = set()
+    for s in (metrics.get("systems") or {}).values():
+        names |= set(s.get("metrics") or {})
+    for r in records:
+        names |= set(r.scores)
+    data = ReportData(run_dir=run_dir, manifest=manifest, metrics=metrics, records=records,
+                      systems=systems, metric_names=metric_order(names))
+    data.header = build_header(run_dir, manifest, records)
+    data.table = build_table(data)
+    suite_items = load_suite_items(manifest, {r.item_id for r in records}, data.notes)
+    data.items = build_items(data, suite_items)
+    return data
+
+
+def _short(value: Any, n: int = 12) -> str:
+    return str(value)[:n] if value else "n/a"
+
+
+def build_header(run_dir: Path, manifest: dict[str, Any], records: list[Record]) -> dict[str, Any]:
+    suite = manifest.get("suite") or {}
+    git = manifest.get("git") or {}
+    prompts: dict[str, str] = {}
+    for name, desc in (manifest.get("systems") or {}).items():
+        for k, v in (desc or {}).items() if isinstance(desc, dict) else []:
+            if "prompt" in k and isinstance(v, str):
+                prompts[f"{name}.{k}"] = v[:12] if "sha" in k or "hash" in k else v
+    costs = [r.cost_usd for r in records if r.cost_usd is not None]
+    dups = manifest.get("duplicates") or {}
+    return {
+        "suite": suite.get("name", "n/a"),
+        "description": (suite.get("config") or {}).get("description", ""),
+        "run": run_dir.name,
+        "status": manifest.get("status", "n/a"),
+        "started": manifest.get("started") or "n/a",
+        "finished": manifest.get("finished") or "n/a",
+        "dataset_sha256": _short(suite.get("dataset_sha256")),
+        "suite_sha256": _short(suite.get("sha256")),
+        "n_items": suite.get("n_items", len({r.item_id for r in records})),
+        "git": _short(git.get("commit")) + (" (dirty)" if git.get("dirty") else ""),
+        "command": " ".join(manifest.get("command") or []) or "n/a",
+        "prompts": prompts,
+        "records": len(records),
+        "errors": sum(r.error is not None for r in records),
+        "cached": sum(r.cached for r in records),
+        "prompt_tokens": sum(r.usage.prompt_tokens for r in records if r.usage),
+        "completion_tokens": sum(r.usage.completion_tokens for r in records if r.usage),
+        "cost_usd": round(sum(costs), 6) if costs else None,
+        "duplicates_policy": dups.get("policy", "n/a"),
+        "duplicates": dups.get("items") or {},
+        "versions": manifest.get("versions") or {},
+    }
+
+
+def build_table(data: ReportData) -> list[dict[str, Any]]:
+    """Rows per system: mean/CI per metric with the best value(s) flagged."""
+    msys = data.metrics.get("systems") or {}
+    rows = []
+    for name in data.systems:
+        s = msys.get(name) or {}
+        cells = {}
+        for m in data.metric_names:
+            d = (s.get("metrics") or {}).get(m) or {}
+            cells[m] = {"mean": d.get("mean"), "lo": d.get("ci_low"), "hi": d.get("ci_high"),
+                        "n": d.get("n", 0), "best": False}
+        recs = [r for r in data.records if r.system == name]
+        costs = [r.cost_usd for r in recs if r.cost_usd is not None]
+        lat = [r.latency_ms for r in recs if r.latency_ms is not None and r.summary is not None]
+        rows.append({"system": name, "cells": cells, "records": len(recs),
+                     "errors": s.get("errors", sum(r.error is not None for r in recs)),
+                     "cost_usd": sum(costs) if costs else None,
+                     "cost_per_item": sum(costs) / len(costs) if costs else None,
+                     "latency_ms": sum(lat) / len(lat) if lat else None})
+    if len(rows) > 1:
+        for m in data.metric_names:
+            sign = direction(m)
+            vals = [r["cells"][m]["mean"] for r in rows if r["cells"][m]["mean"] is not None]
+            if sign == 0 or len(vals) < 2 or max(vals) == min(vals):
+                continue
+            best = max(vals) if sign > 0 else min(vals)
+            for r in rows:
+                r["cells"][m]["best"] = r["cells"][m]["mean"] == best
+    return rows
+
+
+def resolve_suite_file(manifest: dict[str, Any]) -> Path | None:
+    raw = (manifest.get("suite") or {}).get("path")
+    if not raw:
+        return None
+    p = Path(raw)
+    return p if p.is_file() else None
+
+
+def load_suite_items(manifest: dict[str, Any], wanted: set[str], notes: list[str]) -> dict[str, Item]:
+    """Items of the run's suite (for article and reference text), or {} with a note."""
+    from harness.datasets import load_suite
+    from harness.errors import UserError
+
+    raw = (manifest.get("suite") or {}).get("path")
+    path = resolve_suite_file(manifest)
+    if path is None:
+        notes.append(f"Article and reference text are not shown: the suite file {raw or '(unknown)'} "
+                     "was not found from this folder (run `sumbench report` from where the run started).")
+        return {}
+    found: dict[str, Item] = {}
+    try:
+        for item in load_suite(path).iter_items():
+            if item.id in wanted:
+                found[item.id] = item
+    except (UserError, OSError, ValueError) as exc:
+        notes.append(f"Article and reference text are not shown: the suite at {raw} no longer loads ({exc}).")
+        return {}
+    if len(found) < len(wanted):
+        notes.append(f"{len(wanted) - len(found)} item(s) of this run are no longer in the suite; "
+                     "their article and reference are not shown.")
+    return found
+
+
+def article_view(item: Item | None, recs: list[Record], policy: str) -> dict[str, Any]:
+    """Paragraphs with duplicates marked, and whether the text still matches the run."""
+    if item is None:
+        return {"paras": [], "dup": {}, "status": "missing"}
+    paras = split_paragraphs(item.article)
+    removed = set()
+    for r in recs:
+        removed |= set(r.duplicates_removed)
+    dup = {str(d.index): {"first": d.first, "removed": d.index in removed}
+           for d in find_duplicate_paragraphs(paras)}
+    seen_text = item.article if policy == "keep" else remove_duplicate_paragraphs(item.article)[0]
+    digest = hashlib.sha256(seen_text.encode("utf-8")).hexdigest()
+    hashes = {r.article_sha256 for r in recs if r.article_sha256}
+    status = "changed" if hashes and digest not in hashes else "ok"
+    return {"paras": paras, "dup": dup, "status": status}
+
+
+def claim_spans(summary: str, claims: Iterable[dict[str, Any]]) -> tuple[list[tuple[int, int, int]],
+                                                                          list[dict[str, Any]]]:
+    spans, meta = [], []
+    for c in claims:
+        ev = c.get("evidence") if isinstance(c, dict) else None
+        if c.get("verdict") != "present" or not isinstance(ev, dict):
+            continue
+        start, end, text = ev.get("start"), ev.get("end"), ev.get("text")
+        placed = None
+        if isinstance(start, int) and isinstance(end, int):
+            placed = to_original(summary, start, end, text if isinstance(text, str) else None)
+        elif isinstance(text, str):
+            placed = place_span(summary, None, None, text)
+        if placed:
+            cls = "bad" if c.get("kind") == "forbidden" else "ev"
+            meta.append({"cls": cls, "claim": str(c.get("id", "")), "label": str(c.get("claim", ""))})
+            spans.append((placed[0], placed[1], len(meta) - 1))
+    return spans, meta
+
+
+def record_view(r: Record, metric_names: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"sc": [r.scores.get(m) for m in metric_names]}
+    if r.error:
+        out["err"] = r.error
+    if r.cost_usd is not None:
+        out["cost"] = r.cost_usd
+    if r.cached:
+        out["cached"] = True
+    ck = r.details.get("checklist") if isinstance(r.details.get("checklist"), dict) else {}
+    claims = [c for c in ck.get("claims") or [] if isinstance(c, dict)]
+    out["v"] = {str(c.get("id")): c.get("verdict", "undecided") for c in claims}
+    if r.summary is None:
+        return out
+    spans, meta = claim_spans(r.summary, claims)
+    fspans, fmeta = faithfulness_spans(r.summary, r.details.get("faithfulness"))
+    base = len(meta)
+    spans += [(s, e, base + i) for s, e, i in fspans]
+    meta += fmeta
+    out["segs"] = segments(r.summary, spans)
+    out["spans"] = meta
+    return out
+
+
+def build_items(data: ReportData, suite_items: dict[str, Item]) -> list[dict[str, Any]]:
+    by_item: dict[str, list[Record]] = defaultdict(list)
+    for r in data.records:
+        by_item[r.item_id].append(r)
+    policy = (data.manifest.get("duplicates") or {}).get("policy", "remove")
+    order = [i for i in suite_items if i in by_item] + [i for i in by_item if i not in suite_items]
+    items = []
+    for item_id in order:
+        recs = by_item[item_id]
+        item = suite_items.get(item_id)
+        claims: dict[str, dict[str, str]] = {}
+        for c in item.checklist if item else []:
+            claims[c.id] = {"id": c.id, "kind": c.kind, "claim": c.claim}
+        for r in recs:
+            ck = r.details.get("checklist") if isinstance(r.details.get("checklist"), dict) else {}
+            for c in ck.get("claims") or []:
+                if isinstance(c, dict) and str(c.get("id")) not in claims:
+                    claims[str(c.get("id"))] = {"id": str(c.get("id")), "kind": str(c.get("kind", "required")),
+                                                "claim": str(c.get("claim", ""))}
+        items.append({"id": item_id, "article": article_view(item, recs, policy),
+                      "refs": list(item.references) if item else [],
+                      "claims": list(claims.values()),
+                      "recs": {r.system: record_view(r, data.metric_names) for r in recs}})
+    return items
