@@ -28,6 +28,16 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def _nonneg_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not v >= 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return v
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from harness.datasets import load_suite
     from harness.report import console_table
@@ -35,9 +45,27 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     opts = RunOptions(systems=args.system or [], limit=args.limit, concurrency=args.concurrency,
                       out=Path(args.out) if args.out else None, keep_duplicates=args.keep_duplicates,
-                      argv=list(args.argv), progress=sys.stderr.isatty())
-    plan = plan_run(load_suite(args.suite), opts)
+                      argv=list(args.argv), progress=sys.stderr.isatty(), dry_run=args.dry_run,
+                      no_cache=args.no_cache, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+                      max_cost=args.max_cost, strict=args.strict)
+    suite_arg = args.suite
+    if args.resume:
+        suite_arg = _resume_options(args, opts)
+    elif suite_arg is None:
+        raise UserError("missing SUITE_OR_DIR", fix="name a dataset folder or suite file, or --resume RUN_DIR")
+    plan = plan_run(load_suite(suite_arg), opts)
+    if args.dry_run:
+        from harness.dryrun import dry_run_rows, render_dry_run
+        from harness.runner import _items, prepare_article
+
+        rows = dry_run_rows(plan, _items(plan, opts), lambda item: prepare_article(item, opts)[0])
+        print(render_dry_run(rows, plan.skipped))
+        return 0
     result = execute(plan, opts)
+    if result.stopped:
+        print(f"stopped early: {result.stopped}", file=sys.stderr)
+        print(f"run folder (interrupted): {result.run_dir}")
+        return 1
     print(console_table(result.run_dir))
     print(f"\nrun folder: {result.run_dir}")
     if result.n_errors > result.error_budget:
@@ -45,6 +73,20 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"{result.error_budget}); see 'error' in {result.run_dir / 'records.jsonl'}", file=sys.stderr)
         return 1
     return 0
+
+
+def _resume_options(args: argparse.Namespace, opts: object) -> str:
+    """Fill ``opts`` from the interrupted run's manifest; returns its suite path."""
+    from harness.resume import resume_selection
+
+    if args.system or args.limit or args.out or args.dry_run:
+        raise UserError("--resume finishes a run as it was started", file=args.resume,
+                        fix="leave out --system, --limit, --out and --dry-run when resuming")
+    sel = resume_selection(Path(args.resume), args.suite)
+    opts.resume = Path(args.resume)  # type: ignore[attr-defined]
+    opts.systems, opts.limit, opts.keep_duplicates = sel["systems"], sel["limit"], sel["keep_duplicates"]
+    opts.strict = True  # a system of the run that can no longer run must not be silently left unfinished
+    return sel["suite"]
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -120,13 +162,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("run", help="summarize and score a suite, writing a run folder")
-    p.add_argument("suite", metavar="SUITE_OR_DIR", help="dataset folder with suite.toml, a suite file, or a name")
+    p.add_argument("suite", metavar="SUITE_OR_DIR", nargs="?",
+                   help="dataset folder with suite.toml, a suite file, or a name (optional with --resume)")
     p.add_argument("--system", action="append", metavar="NAME", help="run only this system (repeatable)")
     p.add_argument("--limit", type=_positive_int, metavar="N", help="only the first N items")
     p.add_argument("--concurrency", type=_positive_int, metavar="N", help="parallel requests (default: suite's, 8)")
     p.add_argument("--out", metavar="DIR", help="write the run here instead of results/<timestamp>_<suite>_<id>")
     p.add_argument("--keep-duplicates", action="store_true",
                    help="do not remove repeated paragraphs from articles before summarizing")
+    p.add_argument("--resume", metavar="RUN_DIR", help="finish an interrupted run folder (no duplicates, no re-requests)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="make no request; print requests, cached answers, estimated tokens and cost per system")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
+    p.add_argument("--cache-dir", metavar="DIR", help="response cache folder (default: $SUMBENCH_CACHE_DIR or "
+                   "~/.cache/sumbench)")
+    p.add_argument("--max-cost", type=_nonneg_float, metavar="USD",
+                   help="stop starting requests once the run has spent this much (status interrupted; resumable)")
+    p.add_argument("--strict", action="store_true", help="a system whose API key is missing is an error, not a skip")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("lint", help="check a dataset for duplicated paragraphs, bad patterns, unsupported claims")

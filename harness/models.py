@@ -132,6 +132,7 @@ class SystemConfig(BaseModel):
 
     name: str
     backend: str
+    repeats: int = Field(default=1, ge=1, le=100)  # samples per item (backend must accept sample=)
 
     @field_validator("name")
     @classmethod
@@ -193,6 +194,18 @@ class Usage(Strict):
     completion_tokens: int = 0
 
 
+class Sample(Strict):
+    """One of several summaries of the same item (a system with ``repeats > 1``)."""
+
+    summary: str | None
+    error: str | None = None
+    cached: bool = False
+    usage: Usage | None = None
+    cost_usd: float | None = None
+    latency_ms: float | None = None
+    scores: dict[str, float | None] = Field(default_factory=dict)
+
+
 class Record(Strict):
     """One line of ``records.jsonl``: one (item, system) result."""
 
@@ -208,3 +221,6 @@ class Record(Strict):
     details: dict[str, Any] = Field(default_factory=dict)
     duplicates_removed: list[int] = Field(default_factory=list)
     article_sha256: str = ""
+    prompt_sha256: str | None = None  # LLM systems: sha256 of the prompt template file
+    samples: list[Sample] = Field(default_factory=list)  # repeats > 1: every sample; scores = their mean
+    spread: dict[str, float] = Field(default_factory=dict)  # repeats > 1: per-metric std. dev. over samples

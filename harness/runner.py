@@ -8,19 +8,21 @@ completion order, one flushed line each.
 
 from __future__ import annotations
 
-import hashlib
 import sys
-import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from harness.budget import Budget
+from harness.cache import Cache, default_cache_dir
 from harness.datasets import Suite
 from harness.errors import UserError
-from harness.models import Item, Record, SystemConfig, Usage
+from harness.models import Item, SystemConfig
+from harness.pair import accepts_sample, run_pair, sha256
 from harness.provenance import git_info, package_versions
 from harness.registry import backends, scorers
+from harness.resume import check_same_suite, load_resume
 from harness.store import FORMAT_VERSION, RecordWriter, new_run_dir, utc_now, write_json
 from harness.text import describe_duplicates, remove_duplicate_paragraphs
 
@@ -36,6 +38,12 @@ class RunOptions:
     argv: list[str] = field(default_factory=list)
     progress: bool = False
     warn: Callable[[str], None] = lambda msg: print(f"warning: {msg}", file=sys.stderr)
+    resume: Path | None = None  # an interrupted run folder to finish
+    dry_run: bool = False
+    no_cache: bool = False
+    cache_dir: Path | None = None
+    max_cost: float | None = None  # USD; stop starting requests once spent
+    strict: bool = False  # a system whose key is missing is an error, not a skip
 
 
 @dataclass
@@ -44,6 +52,7 @@ class RunResult:
     n_records: int
     n_errors: int
     error_budget: int
+    stopped: str | None = None  # why the run stopped early (max cost), else None
 
 
 @dataclass
@@ -52,6 +61,8 @@ class Plan:
     systems: list[tuple[SystemConfig, Any]]
     scorers: list[tuple[str, Any]]
     n_items: int
+    skipped: dict[str, str] = field(default_factory=dict)  # system -> why it cannot run
+    cache: Cache | None = None
 
 
 def plan_run(suite: Suite, opts: RunOptions) -> Plan:
@@ -66,15 +77,34 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
             raise UserError(f"unknown system {name!r}", file=suite.path,
                             fix=f"use one of: {', '.join(known)}")
     chosen = [s for s in suite.config.systems if not opts.systems or s.name in opts.systems]
-    systems = []
+    cache = None if opts.no_cache else Cache(opts.cache_dir or default_cache_dir())
+    systems, skipped = [], {}
     for i, sys_cfg in enumerate(suite.config.systems):
         if sys_cfg not in chosen:
             continue
+        where = dict(file=suite.path, line=suite.line_of("systems", i))
         try:
-            systems.append((sys_cfg, backends.create(sys_cfg.backend, sys_cfg.options, suite=suite)))
+            backend = backends.create(sys_cfg.backend, sys_cfg.options, suite=suite, cache=cache)
         except UserError as exc:
-            raise UserError(f"system '{sys_cfg.name}': {exc.what}", file=suite.path,
-                            line=suite.line_of("systems", i), fix=exc.fix) from None
+            raise UserError(f"system '{sys_cfg.name}': {exc.what}", fix=exc.fix, **where) from None
+        if sys_cfg.repeats > 1 and not accepts_sample(backend):
+            raise UserError(f"system '{sys_cfg.name}': repeats = {sys_cfg.repeats}, but backend "
+                            f"'{sys_cfg.backend}' cannot draw different samples", fix="remove 'repeats'", **where)
+        missing = getattr(backend, "missing_key", lambda: None)()
+        if missing and opts.strict and not opts.dry_run:
+            raise UserError(f"system '{sys_cfg.name}' needs ${missing}, which is not set",
+                            fix="export it, or leave out --strict to skip this system", **where)
+        if missing:
+            skipped[sys_cfg.name] = f"${missing} is not set"
+            opts.warn(f"system '{sys_cfg.name}' " + ("makes no request in a dry run, but a run would skip it"
+                      if opts.dry_run else "skipped") + f": ${missing} is not set (export it to run this "
+                      "system; --strict makes this an error)")
+            if not opts.dry_run:
+                continue
+        systems.append((sys_cfg, backend))
+    if not systems:
+        raise UserError("no system can run (" + "; ".join(f"{k}: {v}" for k, v in skipped.items()) + ")",
+                        file=suite.path, fix="set the missing key(s), or pick other systems with --system")
     built = []
     for name in suite.config.scorers:
         try:
@@ -87,45 +117,7 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
                               fix=f"add {name!r} to scorers = [...] or remove the table")
     if opts.limit is not None:
         n_items = min(n_items, opts.limit)
-    return Plan(suite=suite, systems=systems, scorers=built, n_items=n_items)
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}"[:500]
-
-
-def run_one(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backend: Any,
-            scorer_list: list[tuple[str, Any]]) -> Record:
-    """Summarize and score one pair. Never raises: failures become ``error``."""
-    base = dict(item_id=item.id, system=sys_cfg.name, duplicates_removed=dups,
-                article_sha256=sha256(article))
-    t0 = time.perf_counter()
-    try:
-        out = backend.summarize(article, item)
-    except Exception as exc:  # any backend failure is this record's error, not the run's
-        return Record(summary=None, error=one_line(exc),
-                      latency_ms=round((time.perf_counter() - t0) * 1000, 3), **base)
-    latency = round((time.perf_counter() - t0) * 1000, 3)
-    scores: dict[str, float | None] = {}
-    details: dict[str, Any] = {}
-    error = None
-    for name, scorer in scorer_list:
-        try:
-            res = scorer.score(item, out.text, article)
-        except Exception as exc:
-            error = f"scorer {name} failed: {one_line(exc)}"
-            details[name] = {"error": error}
-            continue
-        scores.update(res.metrics)
-        details[name] = res.details
-    usage = Usage(**out.usage) if out.usage else None
-    return Record(summary=out.text, error=error, cached=out.cached, usage=usage, cost_usd=out.cost_usd,
-                  latency_ms=latency, scores=scores, details=details, **base)
+    return Plan(suite=suite, systems=systems, scorers=built, n_items=n_items, skipped=skipped, cache=cache)
 
 
 def manifest_for(plan: Plan, opts: RunOptions, run_dir: Path) -> dict[str, Any]:
@@ -145,7 +137,11 @@ def manifest_for(plan: Plan, opts: RunOptions, run_dir: Path) -> dict[str, Any]:
             "n_items": plan.n_items,
             "config": suite.config.model_dump(mode="json"),
         },
-        "systems": {cfg.name: backend.describe() for cfg, backend in plan.systems},
+        "systems": {cfg.name: {**backend.describe(), "repeats": cfg.repeats} for cfg, backend in plan.systems},
+        "selection": {"suite": str(suite.path.resolve()), "systems": [cfg.name for cfg, _ in plan.systems],
+                      "limit": opts.limit},
+        "skipped": plan.skipped,
+        "cache": {"enabled": plan.cache is not None, "dir": str(plan.cache.root) if plan.cache else None},
         "scoring": {name: sc.settings() for name, sc in plan.scorers},
         "duplicates": {"policy": "keep" if opts.keep_duplicates else "remove", "items": {}},
         "seed": suite.config.run.seed,
@@ -167,17 +163,30 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
     from harness.report import write_markdown_report
     from harness.html_report import write_html_report
 
-    run_dir = opts.out or new_run_dir(opts.results_dir, plan.suite.config.name)
-    if run_dir.exists() and any(run_dir.iterdir()):
-        raise UserError("output folder is not empty", file=run_dir,
-                        fix="choose a new --out folder, or leave --out off for a fresh results/<run> folder")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    manifest = manifest_for(plan, opts, run_dir)
+    if opts.resume:
+        state = load_resume(opts.resume)
+        check_same_suite(state, plan.suite.text, plan.suite.dataset_hash())
+        run_dir, manifest, finished = opts.resume, state.manifest, state.done
+        manifest["status"] = "running"
+        manifest.setdefault("resumed", []).append({"at": utc_now(), "command": ["sumbench", *opts.argv]})
+        done, errors, budget = state.n_records, state.n_errors, Budget(opts.max_cost, state.spent_usd)
+    else:
+        run_dir = opts.out or new_run_dir(opts.results_dir, plan.suite.config.name)
+        if run_dir.exists() and any(run_dir.iterdir()):
+            raise UserError("output folder is not empty", file=run_dir,
+                            fix="choose a new --out folder, or leave --out off for a fresh results/<run> folder")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        manifest, finished = manifest_for(plan, opts, run_dir), set()
+        done, errors, budget = 0, 0, Budget(opts.max_cost)
+    manifest["max_cost_usd"] = opts.max_cost
     write_json(run_dir / "manifest.json", manifest)
     writer = RecordWriter(run_dir / "records.jsonl")
     concurrency = opts.concurrency or plan.suite.config.run.concurrency
+    for _, backend in plan.systems:
+        if hasattr(backend, "set_concurrency"):
+            backend.set_concurrency(concurrency)
     total = plan.n_items * len(plan.systems)
-    done = errors = 0
+    stopped = None
     try:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sumbench") as pool:
             pending: set[Future] = set()
@@ -187,30 +196,36 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
                 while len(pending) > block_until:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in finished:
+                        if fut.cancelled():
+                            continue
                         rec = fut.result()
                         writer.append(rec)
+                        budget.add(rec)
                         done += 1
                         errors += rec.error is not None
                         if opts.progress:
                             print(f"\r  {done}/{total} records", end="", file=sys.stderr, flush=True)
 
             for item in _items(plan, opts):
-                article, dups = item.article, []
-                if not opts.keep_duplicates:
-                    article, found = remove_duplicate_paragraphs(item.article)
-                    dups = [d.index for d in found]
-                    if found:
-                        note = describe_duplicates(found)
-                        manifest["duplicates"]["items"][item.id] = note
-                        opts.warn(f"{item.source}: item '{item.id}': {note}; removed before summarizing "
-                                  "(--keep-duplicates keeps them)")
-                for sys_cfg, backend in plan.systems:
-                    pending.add(pool.submit(run_one, item, article, dups, sys_cfg, backend, plan.scorers))
+                todo = [(c, b) for c, b in plan.systems if (item.id, c.name) not in finished]
+                if not todo:
+                    continue
+                article, dups = prepare_article(item, opts, manifest)
+                for sys_cfg, backend in todo:
+                    if budget.exhausted:
+                        stopped = (f"spent {budget.spent_usd:.4f} USD, reaching --max-cost {opts.max_cost:g}; "
+                                   f"resume with: sumbench run --resume {run_dir} --max-cost <more>")
+                        break
+                    pending.add(pool.submit(run_pair, item, article, dups, sys_cfg, backend, plan.scorers))
                     drain(concurrency * 2)
+                if stopped:
+                    for fut in pending:
+                        fut.cancel()  # queued, not started: leave them for --resume
+                    break
             drain(0)
         if opts.progress:
             print(file=sys.stderr)
-        manifest["status"] = "complete"
+        manifest["status"] = "interrupted" if stopped else "complete"
     except BaseException:
         manifest["status"] = "interrupted"
         raise
@@ -218,10 +233,24 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
         writer.close()
         manifest["finished"] = utc_now()
         manifest["counts"] = {"records": done, "errors": errors}
+        manifest["stopped"] = stopped
         write_json(run_dir / "manifest.json", manifest)
         if manifest["status"] == "complete":
             write_metrics(run_dir)
             write_markdown_report(run_dir)
             write_html_report(run_dir)
     return RunResult(run_dir=run_dir, n_records=done, n_errors=errors,
-                     error_budget=plan.suite.config.run.error_budget)
+                     error_budget=plan.suite.config.run.error_budget, stopped=stopped)
+
+
+def prepare_article(item: Item, opts: RunOptions, manifest: dict[str, Any] | None = None) -> tuple[str, list[int]]:
+    """The article as it is sent to backends (repeated paragraphs removed unless kept)."""
+    if opts.keep_duplicates:
+        return item.article, []
+    article, found = remove_duplicate_paragraphs(item.article)
+    if found and manifest is not None:
+        note = describe_duplicates(found)
+        manifest["duplicates"]["items"][item.id] = note
+        opts.warn(f"{item.source}: item '{item.id}': {note}; removed before summarizing "
+                  "(--keep-duplicates keeps them)")
+    return article, [d.index for d in found]

@@ -2,3 +2,4 @@
 
 from harness.backends import extractive  # noqa: F401  (registers lead, textrank, oracle)
 from harness.backends import precomputed  # noqa: F401
+from harness.backends import openai_compat  # noqa: F401  (registers openai)

@@ -1,0 +1,106 @@
+"""Summarize and score one (item, system) pair, with ``repeats`` samples when asked.
+
+Never raises: a backend or scorer failure becomes the record's one-line
+``error``. With ``repeats = N`` the pair is sampled N times (``sample=k`` is
+passed to the backend, and is part of its cache key); the record's
+``scores`` are the per-metric means over the successful samples, ``spread``
+their standard deviations, and ``samples`` keeps every sample.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import statistics
+import time
+from typing import Any
+
+from harness.models import Item, Record, Sample, SystemConfig, Usage
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:500]
+
+
+def accepts_sample(backend: Any) -> bool:
+    try:
+        return "sample" in inspect.signature(backend.summarize).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _score(item: Item, text: str, article: str, scorer_list: list[tuple[str, Any]]
+           ) -> tuple[dict[str, float | None], dict[str, Any], str | None]:
+    scores: dict[str, float | None] = {}
+    details: dict[str, Any] = {}
+    error = None
+    for name, scorer in scorer_list:
+        try:
+            res = scorer.score(item, text, article)
+        except Exception as exc:
+            error = f"scorer {name} failed: {one_line(exc)}"
+            details[name] = {"error": error}
+            continue
+        scores.update(res.metrics)
+        details[name] = res.details
+    return scores, details, error
+
+
+def _sample(item: Item, article: str, backend: Any, scorer_list: list[tuple[str, Any]],
+            k: int | None) -> tuple[Sample, dict[str, Any], str | None]:
+    """(sample, details, prompt_sha256) for one call; ``k`` None = call without ``sample=``."""
+    t0 = time.perf_counter()
+    try:
+        out = backend.summarize(article, item) if k is None else backend.summarize(article, item, sample=k)
+    except Exception as exc:  # any backend failure is this record's error, not the run's
+        return Sample(summary=None, error=one_line(exc),
+                      latency_ms=round((time.perf_counter() - t0) * 1000, 3)), {}, None
+    latency = round((time.perf_counter() - t0) * 1000, 3)
+    scores, details, error = _score(item, out.text, article, scorer_list)
+    usage = Usage(**out.usage) if out.usage else None
+    return (Sample(summary=out.text, error=error, cached=out.cached, usage=usage, cost_usd=out.cost_usd,
+                   latency_ms=latency, scores=scores), details, (out.meta or {}).get("prompt_sha256"))
+
+
+def run_pair(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backend: Any,
+             scorer_list: list[tuple[str, Any]]) -> Record:
+    base = dict(item_id=item.id, system=sys_cfg.name, duplicates_removed=dups, article_sha256=sha256(article))
+    if sys_cfg.repeats == 1:
+        s, details, prompt_hash = _sample(item, article, backend, scorer_list, None)
+        return Record(**s.model_dump(exclude={"usage"}), usage=s.usage, details=details,
+                      prompt_sha256=prompt_hash, **base)
+    runs = [_sample(item, article, backend, scorer_list, k) for k in range(sys_cfg.repeats)]
+    samples = [r[0] for r in runs]
+    ok = [i for i, s in enumerate(samples) if s.summary is not None]
+    failed = [s for s in samples if s.error is not None]
+    error = f"{len(failed)} of {len(samples)} samples failed; first: {failed[0].error}"[:500] if failed else None
+    scores, spread = _mean_and_spread([samples[i].scores for i in ok])
+    usages = [s.usage for s in samples if s.usage]
+    costs = [s.cost_usd for s in samples if s.cost_usd is not None]
+    first = ok[0] if ok else None
+    return Record(summary=samples[first].summary if first is not None else None, error=error,
+                  cached=all(s.cached for s in samples),
+                  usage=Usage(prompt_tokens=sum(u.prompt_tokens for u in usages),
+                              completion_tokens=sum(u.completion_tokens for u in usages)) if usages else None,
+                  cost_usd=round(sum(costs), 8) if costs else None,
+                  latency_ms=round(sum(s.latency_ms or 0 for s in samples), 3),
+                  scores=scores, spread=spread, samples=samples,
+                  details=runs[first][1] if first is not None else {},
+                  prompt_sha256=next((r[2] for r in runs if r[2]), None), **base)
+
+
+def _mean_and_spread(per_sample: list[dict[str, float | None]]) -> tuple[dict[str, float | None], dict[str, float]]:
+    names = sorted({k for s in per_sample for k in s})
+    means: dict[str, float | None] = {}
+    spread: dict[str, float] = {}
+    for name in names:
+        values = [s[name] for s in per_sample if s.get(name) is not None]
+        means[name] = statistics.fmean(values) if values else None
+        if len(values) >= 2:
+            spread[name] = statistics.stdev(values)
+    return means, spread

@@ -1,0 +1,114 @@
+"""The one place that retries (tenacity). The openai client is built with ``max_retries=0``.
+
+Retried: HTTP 408, 429 and 5xx, timeouts and connection errors (including a
+dropped connection). Never retried: other 4xx (400/401/403/404/422 mean the
+request or the key is wrong; repeating it cannot help) and anything that is
+not an HTTP-level failure. Waits are exponential with full jitter, capped at
+``max_wait``; a server's ``Retry-After`` / ``retry-after-ms`` wins when given
+(capped too). ``SLEEP`` is looked up at call time, so tests replace it and
+never sleep.
+"""
+
+from __future__ import annotations
+
+import time
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, TypeVar
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_random_exponential
+
+T = TypeVar("T")
+SLEEP: Callable[[float], None] = time.sleep
+RETRY_STATUS = frozenset({408, 429})
+
+
+def status_of(exc: BaseException) -> int | None:
+    return getattr(exc, "status_code", None)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    import openai
+
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    status = status_of(exc)
+    return status is not None and (status in RETRY_STATUS or status >= 500)
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds the server asked us to wait, from the error's response headers."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if not headers:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+class _Wait:
+    """Retry-After when the server gives one, else exponential backoff with jitter."""
+
+    def __init__(self, base: float, max_wait: float):
+        self.max_wait = max_wait
+        self.backoff = wait_random_exponential(multiplier=base, max=max_wait)
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        asked = retry_after(exc) if exc is not None else None
+        if asked is not None:
+            return min(asked, self.max_wait)
+        return self.backoff(state)
+
+
+def call_with_retry(fn: Callable[[], T], *, max_attempts: int = 6, base: float = 0.5, max_wait: float = 60.0,
+                    on_retry: Callable[[BaseException, float], Any] | None = None) -> T:
+    """Call ``fn`` until it succeeds, fails for good, or ``max_attempts`` is used up.
+
+    The last exception is re-raised as it is (not wrapped), with
+    ``exc.attempts`` set so error messages can say how often we tried.
+    """
+    def before_sleep(state: RetryCallState) -> None:
+        if on_retry and state.outcome is not None:
+            exc = state.outcome.exception()
+            if exc is not None:
+                on_retry(exc, state.next_action.sleep if state.next_action else 0.0)
+
+    retrying = Retrying(
+        stop=stop_after_attempt(max_attempts),
+        wait=_Wait(base, max_wait),
+        retry=retry_if_exception(is_retryable),
+        sleep=lambda seconds: SLEEP(seconds),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    attempts = 0
+
+    def counted() -> T:
+        nonlocal attempts
+        attempts += 1
+        return fn()
+
+    try:
+        return retrying(counted)
+    except BaseException as exc:
+        try:
+            exc.attempts = attempts  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+        raise

@@ -1,0 +1,335 @@
+"""A local, OpenAI-compatible chat-completions server for tests, demos and benchmarks.
+
+Its answers are FAKE and say so: a "summary" is the first sentences of the
+article (the text between ``<article>`` and ``</article>`` in the prompt, or
+the whole last user message), starting with ``[fake]``; the response's
+``model`` echoes the request and ``system_fingerprint`` is ``sumbench-fake``;
+every response carries the header ``X-Sumbench-Fake: 1``. Nothing here is a
+model; use it to exercise the plumbing (retries, cache, resume, concurrency),
+never to judge summary quality.
+
+It binds 127.0.0.1 only and keeps HTTP/1.1 connections alive with a listen
+backlog of 512 (the stdlib default of 5 refuses bursts of 64+ connections).
+
+Features: configurable latency; token usage counts; a request counter;
+structured output (``response_format={"type": "json_schema", ...}`` gets
+deterministic JSON that conforms to the schema); a ``responder`` hook for
+custom answers; fault injection, either scripted (``script("429", "ok")``
+applies to the next requests in order) or random at a rate with a seed:
+``429`` (with ``Retry-After``), ``500``, ``503``, ``hang`` (answers only after
+``hang_seconds``, past a client timeout), ``malformed`` (200 with a broken
+JSON body), ``drop`` (closes the connection without answering), ``401``.
+
+Run it standalone: ``python -m harness.testing.fake_server --port 8000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import socket
+import threading
+from collections import Counter, deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+from harness.text import split_sentences
+
+FAULT_KINDS = ("429", "500", "503", "hang", "malformed", "drop", "401")
+Responder = Callable[[dict[str, Any]], "str | None"]
+
+
+def message_text(content: Any) -> str:
+    """Text of a chat message ``content`` (a string or a list of parts)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+def split_prompt(messages: list[dict[str, Any]]) -> tuple[str, str]:
+    """(instructions, article) seen in a chat request."""
+    users = [message_text(m.get("content")) for m in messages if m.get("role") == "user"]
+    others = [message_text(m.get("content")) for m in messages if m.get("role") != "user"]
+    last = users[-1] if users else ""
+    start, end = last.find("<article>"), last.rfind("</article>")
+    if start != -1 and end > start:
+        article = last[start + len("<article>"):end]
+        instructions = last[:start] + last[end:]
+    else:
+        article, instructions = last, ""
+    return "\n".join(others + [instructions]).lower(), article.strip()
+
+
+def fake_summary(body: dict[str, Any]) -> tuple[str, str]:
+    """(text, finish_reason): leading sentences, shaped by the prompt's wording."""
+    instructions, article = split_prompt(body.get("messages") or [])
+    sents = split_sentences(article) or ["(empty article)"]
+    if "one sentence" in instructions or "single sentence" in instructions:
+        n, bullets = 1, False
+    else:
+        n, bullets = 3, "bullet" in instructions
+    # A sampled request (temperature > 0 with a seed) starts further down, so
+    # repeats with different seeds differ, deterministically.
+    start = 0
+    if body.get("seed") is not None and (body.get("temperature") or 0) > 0:
+        start = int(body["seed"]) % max(1, len(sents) - n + 1)
+    picked = sents[start:start + n]
+    text = "\n".join(f"- {s}" for s in picked) if bullets else "\n".join(picked)
+    text = "[fake] " + text
+    limit = body.get("max_tokens") or body.get("max_completion_tokens")
+    if limit and count_tokens(text) > limit:
+        words = text.split(" ")[: max(1, int(limit) * 3 // 4)]
+        return " ".join(words), "length"
+    return text, "stop"
+
+
+def count_tokens(text: str) -> int:
+    """Rough token count (4 characters a token), like a real tokenizer's order of magnitude."""
+    return max(1, math.ceil(len(text) / 4))
+
+
+def fake_json(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> Any:
+    """A deterministic instance of a JSON schema (objects, arrays, enums, refs, unions)."""
+    defs = defs if defs is not None else {**schema.get("$defs", {}), **schema.get("definitions", {})}
+    if "$ref" in schema:
+        return fake_json(defs.get(schema["$ref"].rsplit("/", 1)[-1], {}), defs)
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for union in ("anyOf", "oneOf", "allOf"):
+        if schema.get(union):
+            non_null = [s for s in schema[union] if s.get("type") != "null"] or schema[union]
+            return fake_json(non_null[0], defs)
+    kind = schema.get("type", "object")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        return {k: fake_json(v, defs) for k, v in (schema.get("properties") or {}).items()}
+    if kind == "array":
+        return [fake_json(schema.get("items") or {"type": "string"}, defs)
+                for _ in range(max(1, schema.get("minItems", 1)))]
+    if kind == "string":
+        return "[fake]"
+    if kind in ("integer", "number"):
+        low = schema.get("minimum", 0)
+        return int(low) if kind == "integer" else float(low)
+    if kind == "boolean":
+        return False
+    return None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 512  # listen backlog: 64+ simultaneous connects must not be refused
+    fake: "FakeServer"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that gave up (timeouts, drops) are expected; stay quiet about them."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like real endpoints
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def _send(self, status: int, payload: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-Sumbench-Fake", "1")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _error(self, status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> None:
+        body = {"error": {"message": f"{message} (sumbench fake server)", "type": kind, "code": None}}
+        self._send(status, json.dumps(body).encode(), headers)
+
+    def do_GET(self) -> None:
+        if self.path.rstrip("/").endswith("/models"):
+            self._send(200, json.dumps({"object": "list", "data": [
+                {"id": "sumbench-fake", "object": "model", "owned_by": "sumbench"}]}).encode())
+        else:
+            self._error(404, f"no route GET {self.path}", "invalid_request_error")
+
+    def do_POST(self) -> None:
+        fake = self.server.fake
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        fault = fake._next_fault(self.headers.get("Authorization"))
+        if fault == "drop":
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        if fault == "hang":
+            fake._stopping.wait(fake.hang_seconds)
+        elif fake.latency:
+            fake._stopping.wait(fake.latency)
+        if fault == "429":
+            return self._error(429, "rate limit reached", "rate_limit_exceeded",
+                               {"Retry-After": f"{fake.retry_after:g}"})
+        if fault in ("500", "503"):
+            return self._error(int(fault), "injected server error", "server_error")
+        if fault == "401":
+            return self._error(401, "incorrect API key provided", "invalid_request_error")
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            return self._error(404, f"no route POST {self.path}", "invalid_request_error")
+        try:
+            body = json.loads(raw)
+            if not isinstance(body, dict) or not body.get("model") or not isinstance(body.get("messages"), list):
+                raise ValueError
+        except ValueError:
+            return self._error(400, "body must be JSON with 'model' and 'messages'", "invalid_request_error")
+        payload = json.dumps(fake.completion(body)).encode()
+        if fault == "malformed":
+            payload = payload[: len(payload) // 2]
+        self._send(200, payload)
+
+
+class FakeServer:
+    """Start with ``with FakeServer(latency=0.2) as srv:``; point clients at ``srv.base_url``."""
+
+    def __init__(self, *, port: int = 0, latency: float = 0.0, fault_rate: float = 0.0,
+                 fault_kinds: tuple[str, ...] = ("429", "500", "503", "malformed", "drop"),
+                 seed: int = 0, retry_after: float = 1.0, hang_seconds: float = 30.0,
+                 require_key: str | None = None, responder: Responder | None = None):
+        unknown = set(fault_kinds) - set(FAULT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
+        self.latency = latency
+        self.fault_rate = fault_rate
+        self.fault_kinds = tuple(fault_kinds)
+        self.retry_after = retry_after
+        self.hang_seconds = hang_seconds
+        self.require_key = require_key
+        self.responder = responder
+        self.requests = 0  # POSTs received, whatever their outcome
+        self.outcomes: Counter[str] = Counter()
+        self.auth_seen: set[str] = set()  # Authorization headers received (tests check key routing)
+        self._rng = random.Random(seed)
+        self._script: deque[str] = deque()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd = _Server(("127.0.0.1", port), _Handler)
+        self._httpd.fake = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def script(self, *kinds: str) -> None:
+        """Apply these outcomes to the next requests, in order ("ok" = a normal answer)."""
+        for k in kinds:
+            if k != "ok" and k not in FAULT_KINDS:
+                raise ValueError(f"unknown fault {k!r}; known: ok, {', '.join(FAULT_KINDS)}")
+        with self._lock:
+            self._script.extend(kinds)
+
+    def _next_fault(self, auth: str | None) -> str | None:
+        with self._lock:
+            self.requests += 1
+            if auth:
+                self.auth_seen.add(auth)
+            if self._script:
+                kind: str | None = self._script.popleft()
+            elif self.require_key is not None and auth != f"Bearer {self.require_key}":
+                kind = "401"
+            elif self.fault_rate and self._rng.random() < self.fault_rate:
+                kind = self._rng.choice(self.fault_kinds)
+            else:
+                kind = None
+            kind = None if kind == "ok" else kind
+            self.outcomes[kind or "ok"] += 1
+            return kind
+
+    def completion(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The chat.completion object answering ``body``."""
+        text = self.responder(body) if self.responder else None
+        finish = "stop"
+        fmt = body.get("response_format") or {}
+        if text is None and fmt.get("type") == "json_schema":
+            schema = (fmt.get("json_schema") or {}).get("schema") or {}
+            text = json.dumps(fake_json(schema), sort_keys=True)
+        elif text is None and fmt.get("type") == "json_object":
+            text = json.dumps({"fake": True})
+        elif text is None:
+            text, finish = fake_summary(body)
+        prompt = "\n".join(message_text(m.get("content")) for m in body["messages"] if isinstance(m, dict))
+        usage = {"prompt_tokens": count_tokens(prompt), "completion_tokens": count_tokens(text)}
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        with self._lock:
+            n = self.outcomes["ok"]
+        return {"id": f"chatcmpl-fake-{n}", "object": "chat.completion", "created": 0,
+                "model": body["model"], "system_fingerprint": "sumbench-fake",
+                "choices": [{"index": 0, "finish_reason": finish, "logprobs": None,
+                             "message": {"role": "assistant", "content": text, "refusal": None}}],
+                "usage": usage}
+
+    def start(self) -> "FakeServer":
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-openai", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # releases hanging/latency waits
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "FakeServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m harness.testing.fake_server",
+                                description="Local FAKE OpenAI-compatible server (127.0.0.1 only).")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    p.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that get a random fault")
+    p.add_argument("--faults", default="429,500,503,malformed,drop", help=f"comma list of {','.join(FAULT_KINDS)}")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--retry-after", type=float, default=1.0, help="Retry-After seconds on injected 429s")
+    p.add_argument("--hang-seconds", type=float, default=30.0)
+    p.add_argument("--require-key", help="answer 401 unless 'Authorization: Bearer <this>'")
+    a = p.parse_args(argv)
+    srv = FakeServer(port=a.port, latency=a.latency, fault_rate=a.fault_rate,
+                     fault_kinds=tuple(k for k in a.faults.split(",") if k), seed=a.seed,
+                     retry_after=a.retry_after, hang_seconds=a.hang_seconds, require_key=a.require_key)
+    print(f"FAKE OpenAI-compatible server on {srv.base_url} (Ctrl-C stops)", flush=True)
+    try:
+        srv._httpd.serve_forever(poll_interval=0.05)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        srv._stopping.set()
+        srv._httpd.server_close()
+
+
+if __name__ == "__main__":
+    main()
