@@ -67,12 +67,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"run folder (interrupted): {result.run_dir}")
         return 1
     print(console_table(result.run_dir))
+    print(_usage_lines(result.run_dir), end="")
     print(f"\nrun folder: {result.run_dir}")
     if result.n_errors > result.error_budget:
         print(f"error: {result.n_errors} of {result.n_records} records failed (error budget "
               f"{result.error_budget}); see 'error' in {result.run_dir / 'records.jsonl'}", file=sys.stderr)
         return 1
     return 0
+
+
+def _usage_lines(run_dir: Path) -> str:
+    """Tokens, cost and cache hits per system that called a model ('' if none did)."""
+    from harness.metrics import read_metrics
+
+    out = []
+    for name, s in read_metrics(run_dir)["systems"].items():
+        if not (s.get("prompt_tokens") or s.get("completion_tokens")):
+            continue
+        cost = "no price" if s.get("cost_usd") is None else f"{s['cost_usd']:.4f} USD"
+        out.append(f"{name}: {s['prompt_tokens']} prompt + {s['completion_tokens']} completion tokens, "
+                   f"{cost}, {s.get('cached', 0)} of {s['records']} records from cache")
+    return ("\n" + "\n".join(out) + "\n") if out else ""
 
 
 def _resume_options(args: argparse.Namespace, opts: object) -> str:
@@ -121,6 +136,45 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(console_table(run_dir))
     print(f"\nwrote {path}\nwrote {html}")
     return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from harness.compare import pair, rank, resolve_sides
+    from harness.compare_render import pair_json, pair_text, rank_json, rank_text
+    from harness.rundata import load_run_data
+
+    run_a = load_run_data(args.run)
+    run_b = load_run_data(args.run_b) if args.run_b else None
+    seed = run_a.seed if args.seed is None else args.seed
+    sides = resolve_sides(run_a, run_b, args.a, args.b)
+    if sides is None:
+        res = rank(run_a, args.metric, seed, args.alpha)
+        print(rank_json(res) if args.json else rank_text(res))
+    else:
+        res = pair(*sides, args.metric, seed, args.alpha)
+        print(pair_json(res) if args.json else pair_text(res))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from harness.check import check, update_baseline
+
+    if args.update_baseline:
+        if args.junit or args.markdown or args.system:
+            raise UserError("--update-baseline writes a baseline only", file=args.update_baseline,
+                            fix="run check --baseline FILE separately for --junit/--markdown/--system")
+        return update_baseline(args.run, args.update_baseline)
+    return check(args.run, args.baseline, args.junit, args.markdown, args.system, args.seed)
+
+
+def _probability(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0 < v < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {v}")
+    return v
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -193,6 +247,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--b", metavar="SYSTEM", help="... against this system (of RUN_B if --compare, else of RUN_DIR)")
     p.add_argument("--html", metavar="FILE", help="write the HTML report here instead of RUN_DIR/report.html")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("compare", help="paired comparison of two systems (one run, or the same system in two runs)")
+    p.add_argument("run", metavar="RUN")
+    p.add_argument("run_b", metavar="RUN_B", nargs="?", help="a second run: compare the same system across runs")
+    p.add_argument("--a", metavar="SYS", help="system A (in RUN)")
+    p.add_argument("--b", metavar="SYS", help="system B (in RUN_B if given, else in RUN); B-A is reported")
+    p.add_argument("--metric", action="append", metavar="M", help="only this metric (repeatable; default: all)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--seed", type=int, metavar="N", help="resampling seed (default: the run's [run] seed)")
+    p.add_argument("--alpha", type=_probability, default=0.05, metavar="P",
+                   help="significance level for the verdict column (default 0.05, Holm-adjusted p)")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("check", help="apply the suite's [gate] rules (exit 1 on a regression), or write a baseline")
+    p.add_argument("run", metavar="RUN")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--baseline", metavar="FILE", help="baseline JSON to compare with (for max_drop rules)")
+    mode.add_argument("--update-baseline", metavar="FILE", help="write RUN's scores as the new baseline and exit")
+    p.add_argument("--junit", metavar="FILE", help="also write JUnit XML (one testcase per rule and system)")
+    p.add_argument("--markdown", metavar="FILE", help="also write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
+    p.add_argument("--system", action="append", metavar="NAME", help="gate only this system (repeatable)")
+    p.add_argument("--seed", type=int, metavar="N", help="resampling seed (default: the run's [run] seed)")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("list", help="list backends, scorers, prompts or datasets")
     p.add_argument("what", choices=["backends", "scorers", "prompts", "datasets"])

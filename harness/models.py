@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from harness.gate_config import GateConfig
 from harness.patterns import PatternError, compile_pattern
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,199}$")
@@ -168,7 +169,7 @@ class SuiteConfig(Strict):
     scorers: list[str] = Field(default_factory=lambda: ["rouge", "checklist", "length"])
     scorer: dict[str, dict[str, Any]] = Field(default_factory=dict)  # per-scorer options
     systems: list[SystemConfig] = Field(min_length=1)
-    gate: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    gate: GateConfig = Field(default_factory=GateConfig)  # rules for `sumbench check`
     lint: LintConfig = Field(default_factory=LintConfig)
     run: RunConfig = Field(default_factory=RunConfig)
 
