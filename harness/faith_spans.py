@@ -6,7 +6,8 @@ of detail format degrades to "no highlight" instead of a broken report:
 
 - ``{"spans": [{"start": 3, "end": 9, "text": "1,200", "kind": "number", "reason": ...}]}``
   (also under ``flagged``, ``flags``, ``issues`` or any ``unsupported*`` key)
-- ``{"unsupported_numbers": ["1,200", ...]}`` — bare strings are searched for
+- ``{"unsupported_words": ["1,200", ...]}`` — bare strings: every whole-word
+  occurrence is marked (``unsupported_words`` as a weaker flag)
 - ``"span": [start, end]`` instead of ``start``/``end``
 
 Offsets may be into the raw or the whitespace-normalised summary; the text,
@@ -15,12 +16,24 @@ when given, decides which (see ``highlight.place_span``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from harness.highlight import place_span
 
 SPAN_KEYS = ("spans", "flagged", "flags", "issues", "unsupported", "hallucinations")
 MAX_SPANS = 200
+# Single words missing from the article: worth seeing, weaker than a wrong number or name.
+WEAK_KEYS = {"unsupported_words", "unsupported_tokens"}
+WEAK_CLASS = "faith-weak"
+
+
+def _occurrences(summary: str, word: str) -> list[int]:
+    """Start offsets of ``word`` in ``summary`` as a whole word (all of them)."""
+    if not word.strip():
+        return []
+    pattern = (r"(?<!\w)" if word[:1].isalnum() else "") + re.escape(word) + (r"(?!\w)" if word[-1:].isalnum() else "")
+    return [m.start() for m in re.finditer(pattern, summary)][:20]
 
 
 def _label(entry: dict[str, Any], key: str) -> str:
@@ -44,10 +57,17 @@ def faithfulness_spans(summary: str, details: Any) -> tuple[list[tuple[int, int,
         return [], []
     spans: list[tuple[int, int, int]] = []
     meta: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
     for key, entry in _entries(details)[:MAX_SPANS]:
         if isinstance(entry, str):
-            placed, label = place_span(summary, None, None, entry), _label({}, key)
-        elif isinstance(entry, dict):
+            if (key, entry) in seen:
+                continue
+            seen.add((key, entry))
+            for at in _occurrences(summary, entry):
+                meta.append({"cls": WEAK_CLASS if key in WEAK_KEYS else "faith", "claim": "", "label": _label({}, key)})
+                spans.append((at, at + len(entry), len(meta) - 1))
+            continue
+        if isinstance(entry, dict):
             start, end = entry.get("start"), entry.get("end")
             if isinstance(entry.get("span"), (list, tuple)) and len(entry["span"]) == 2:
                 start, end = entry["span"]

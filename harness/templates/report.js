@@ -182,8 +182,11 @@
     (r.segs || []).forEach(function (g) {
       if (!g[1].length) { p.appendChild(document.createTextNode(g[0])); return; }
       var spans = g[1].map(function (k) { return r.spans[k]; });
-      var cls = spans.some(function (s) { return s.cls === "bad"; }) ? "bad" : spans.some(function (s) { return s.cls === "faith"; }) ? "faith" : "ev";
-      var title = spans.map(function (s) { return (s.cls === "faith" ? "faithfulness — " : (s.cls === "bad" ? "violates " : "evidence for ") + s.claim + ": ") + s.label; }).join("\n");
+      var cls = ["bad", "faith", "ev", "faith-weak"].filter(function (c) { return spans.some(function (s) { return s.cls === c; }); })[0] || "ev";
+      var title = spans.map(function (s) {
+        if (s.cls === "faith" || s.cls === "faith-weak") return "faithfulness — " + s.label;
+        return (s.cls === "bad" ? "violates " : "evidence for ") + s.claim + ": " + s.label;
+      }).join("\n");
       var m = el("mark", {"class": cls, title: title, "data-claims": " " + spans.map(function (s) { return s.claim; }).join(" ") + " "}, g[0]);
       p.appendChild(m);
     });
@@ -237,7 +240,8 @@
     }
     det.appendChild(el("div", {"class": "cols"}, articleNode(it), side));
     det.appendChild(el("p", {"class": "legend"}, "Highlights: ", el("mark", {"class": "ev"}, "checklist evidence"),
-      el("mark", {"class": "bad"}, "forbidden claim asserted"), el("mark", {"class": "faith"}, "faithfulness flag"),
+      el("mark", {"class": "bad"}, "forbidden claim asserted"), el("mark", {"class": "faith"}, "unsupported number/name/quote"),
+      el("mark", {"class": "faith-weak"}, "word not in the article"),
       " — hover a claim to find its evidence."));
     var cards = el("div", {"class": "cards"});
     S.forEach(function (s, k) {
