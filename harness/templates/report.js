@@ -65,16 +65,16 @@
     rows.forEach(function (r) { tbody.appendChild(r); });
   }
   function makeSortable(table, onSort) {
-    var ths = table.tHead.rows[0].cells;
-    Array.prototype.forEach.call(ths, function (th, idx) {
-      th.addEventListener("click", function () {
-        var dir = th.classList.contains("sorted-desc") ? 1 : -1;
-        if (th.getAttribute("data-type") === "text" && !th.classList.contains("sorted-asc") && !th.classList.contains("sorted-desc")) dir = 1;
-        Array.prototype.forEach.call(ths, function (o) { o.classList.remove("sorted-asc", "sorted-desc"); });
-        th.classList.add(dir > 0 ? "sorted-asc" : "sorted-desc");
-        if (onSort) onSort(idx, th.getAttribute("data-type"), dir);
-        else sortRows(table.tBodies[0], idx, th.getAttribute("data-type"), dir);
-      });
+    // Delegated: the items table rebuilds its header row when the metric changes.
+    table.tHead.addEventListener("click", function (ev) {
+      var th = ev.target.closest("th");
+      if (!th) return;
+      var ths = th.parentNode.cells, idx = th.cellIndex, type = th.getAttribute("data-type");
+      var dir = th.classList.contains("sorted-desc") ? 1 : th.classList.contains("sorted-asc") ? -1 : (type === "text" ? 1 : -1);
+      Array.prototype.forEach.call(ths, function (o) { o.classList.remove("sorted-asc", "sorted-desc"); });
+      th.classList.add(dir > 0 ? "sorted-asc" : "sorted-desc");
+      if (onSort) onSort(idx, type, dir);
+      else sortRows(table.tBodies[0], idx, type, dir);
     });
   }
   makeSortable(document.getElementById("systable"));
