@@ -2,3 +2,4 @@
 
 from harness.scorers import checklist, length, rouge  # noqa: F401
 from harness.scorers import extractiveness  # noqa: F401
+from harness.scorers import faithfulness  # noqa: F401
