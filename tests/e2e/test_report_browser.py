@@ -1,12 +1,14 @@
 """report.html in a real headless Chromium: values, filtering, sorting, drill-down, XSS, no network.
 
 Skipped (with the install command) when Chromium or Playwright is missing;
-.ci/run installs Chromium so CI runs these.
+.ci/run installs Chromium and sets SUMBENCH_REQUIRE_BROWSER=1, so in CI a
+missing browser is a failure, not a silent skip.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import struct
 from pathlib import Path
 
@@ -17,11 +19,15 @@ from harness.testing.browser import launch, missing_reason
 from harness.testing.report_suites import write_synthetic_suite, write_xss_suite
 from tests.paths import SEED_SUITE
 
-pytestmark = pytest.mark.skipif(missing_reason() is not None, reason=missing_reason() or "")
 
 
 @pytest.fixture(scope="module")
 def browser():
+    reason = missing_reason()
+    if reason and os.environ.get("SUMBENCH_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"SUMBENCH_REQUIRE_BROWSER=1 but {reason}")
+    if reason:
+        pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
