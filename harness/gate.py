@@ -26,6 +26,9 @@ from harness.paired import Paired, compare_paired, holm
 from harness.rundata import RunData
 
 
+ALL_SYSTEMS = "(all)"  # the system column of rules that are not per system (error budget)
+
+
 @dataclass
 class Outcome:
     """One rule applied to one system: a JUnit testcase, a Markdown row."""
@@ -183,7 +186,7 @@ def evaluate(run: RunData, rules: Rules, baseline: Baseline | None, baseline_pat
         o.p_holm = p
         _decide_drop(o, rules.gate.alpha, lower_is_better(o.metric, rules.gate.rules[o.metric].better))
     failed = sum(len(run.systems[s].failed) for s in gated)
-    result.outcomes.append(Outcome("*", "records", "error_budget", f"failed records <= {rules.error_budget}",
+    result.outcomes.append(Outcome(ALL_SYSTEMS, "records", "error_budget", f"failed records <= {rules.error_budget}",
                                    failed <= rules.error_budget,
                                    f"{failed} failed record(s); error budget {rules.error_budget}",
                                    failed, rules.error_budget))
