@@ -16,8 +16,8 @@ from harness.stats import describe
 from harness.store import FORMAT_VERSION, load_run, write_json
 
 # Shown first, in this order, in tables; other metrics follow alphabetically.
-MAIN_METRICS = ("rouge1", "rouge2", "rougeL", "rougeLsum", "checklist.recall", "checklist.violations",
-                "faithfulness.score", "extractiveness.density", "length.words")
+MAIN_METRICS = ("rouge1", "rouge2", "rougeLsum", "checklist.recall", "checklist.violations",
+                "faithfulness.score", "extractiveness.density", "length.words", "rougeL")
 
 
 def metric_order(names: set[str] | list[str]) -> list[str]:

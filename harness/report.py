@@ -44,7 +44,7 @@ def render_text_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
-def console_table(run_dir: Path, max_cols: int = 7) -> str:
+def console_table(run_dir: Path, max_cols: int = 8) -> str:
     metrics = read_metrics(run_dir)
     names: set[str] = set()
     for s in metrics["systems"].values():
