@@ -90,6 +90,7 @@ def load_rules(run: RunData) -> Rules:
 
 def _validate(rules: Rules, run: RunData, systems: list[str]) -> None:
     known = run.metrics
+    skipped = run.manifest.get("skipped") or {}
     for metric, rule in rules.gate.rules.items():
         if metric not in known:
             close = difflib.get_close_matches(metric, known, n=1)
@@ -100,7 +101,7 @@ def _validate(rules: Rules, run: RunData, systems: list[str]) -> None:
             raise rules.error(f"[gate] {metric!r} has no better direction, so max_drop is ambiguous", "gate", metric,
                               fix='add better = "higher" or better = "lower" to the rule')
         for name in rule.systems or []:
-            if name not in run.systems:
+            if name not in run.systems and name not in skipped:
                 raise rules.error(f"[gate] rule {metric!r} names unknown system {name!r}", "gate", metric,
                                   fix=f"use one of: {', '.join(run.systems)}")
     if any(s not in run.systems for s in systems):
@@ -157,6 +158,8 @@ def evaluate(run: RunData, rules: Rules, baseline: Baseline | None, baseline_pat
     gated = wanted or list(run.systems)
     seed = run.seed if seed is None else seed
     result = GateResult(suite=str(run.suite.get("name", "")), outcomes=[], alpha=rules.gate.alpha)
+    for name, why in (run.manifest.get("skipped") or {}).items():
+        result.notes.append(f"system {name!r} was skipped by the run ({why}): not gated")
     if run.manifest.get("suite", {}).get("sha256") and rules.text is not None:
         if hashlib.sha256(rules.text.encode("utf-8")).hexdigest() != run.suite.get("sha256"):
             result.notes.append(f"{rules.source} changed since this run; its current [gate] rules are applied")

@@ -227,3 +227,14 @@ def test_update_baseline_round_trip_has_zero_drop(seed_run, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "rougeLsum drop <= 0.05 vs baseline  0.4293  0.4293    +0.0000" in out
     assert "textrank" not in out
+
+
+def test_systems_skipped_by_the_run_are_noted_not_failed(tmp_path, capsys):
+    pair = make_pair(tmp_path / "syn", n=10, seed=0, gate='[gate]\n"rougeLsum" = { min = 0.1, systems = ["model", "mini"] }\n')
+    manifest = json.loads((pair.run_b / "manifest.json").read_text())
+    manifest["skipped"] = {"mini": "$OPENAI_API_KEY is not set"}
+    (pair.run_b / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["check", str(pair.run_b)]) == 0
+    out = capsys.readouterr().out
+    assert "system 'mini' was skipped by the run ($OPENAI_API_KEY is not set): not gated" in out
+    assert "check passed: 2 of 2 rules hold" in out
