@@ -52,6 +52,7 @@ class Rules:
     error_budget: int
     source: Path  # the file the rules came from (suite.toml, or manifest.json as a fallback)
     text: str | None  # that file's TOML text, for line numbers
+    note: str | None = None  # why the fallback was used
 
     def error(self, what: str, *loc: Any, fix: str) -> UserError:
         line = line_of(self.text, loc) if self.text else None
@@ -85,7 +86,9 @@ def load_rules(run: RunData) -> Rules:
     except ValidationError as exc:
         raise validation_error(exc, mpath, None, what="suite.config.gate") from None
     budget = int((config.get("run") or {}).get("error_budget", 0))
-    return Rules(gate, budget, mpath, None)
+    why = (f"suite file {suite_path} not found (run check from the folder `run` ran in?); "
+           "using the [gate] rules recorded in the manifest")
+    return Rules(gate, budget, mpath, None, note=why)
 
 
 def _validate(rules: Rules, run: RunData, systems: list[str]) -> None:
@@ -158,6 +161,8 @@ def evaluate(run: RunData, rules: Rules, baseline: Baseline | None, baseline_pat
     gated = wanted or list(run.systems)
     seed = run.seed if seed is None else seed
     result = GateResult(suite=str(run.suite.get("name", "")), outcomes=[], alpha=rules.gate.alpha)
+    if rules.note:
+        result.notes.append(rules.note)
     for name, why in (run.manifest.get("skipped") or {}).items():
         result.notes.append(f"system {name!r} was skipped by the run ({why}): not gated")
     if run.manifest.get("suite", {}).get("sha256") and rules.text is not None:

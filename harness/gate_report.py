@@ -8,6 +8,7 @@ for ``$GITHUB_STEP_SUMMARY`` or a pull-request comment.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from harness.gate import ALL_SYSTEMS, GateResult, Outcome
@@ -52,6 +53,14 @@ def console(res: GateResult) -> str:
     return "\n".join(lines)
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _x(text: str) -> str:
+    """Characters XML 1.0 cannot hold (control codes from a hand-edited records file) become '?'."""
+    return _NOT_XML.sub("?", text)
+
+
 def junit_xml(res: GateResult) -> str:
     """JUnit XML: testsuites > testsuite > testcase (> failure). Text is escaped by ElementTree."""
     root = ET.Element("testsuites", name="sumbench check", tests=str(len(res.outcomes)),
@@ -59,16 +68,15 @@ def junit_xml(res: GateResult) -> str:
     suite = ET.SubElement(root, "testsuite", name=f"sumbench.{res.suite}", tests=str(len(res.outcomes)),
                           failures=str(len(res.failures)), errors="0", skipped="0", time="0")
     for o in res.outcomes:
-        case = ET.SubElement(suite, "testcase", classname=f"sumbench.{res.suite}" + ("" if o.system == ALL_SYSTEMS else f".{o.system}"), name=o.name,
-                             time="0")
+        classname = f"sumbench.{res.suite}" + ("" if o.system == ALL_SYSTEMS else f".{o.system}")
+        case = ET.SubElement(suite, "testcase", classname=_x(classname), name=_x(o.name), time="0")
         if not o.passed:
-            fail = ET.SubElement(case, "failure", message=o.message, type="QualityRegression")
-            fail.text = o.message
+            fail = ET.SubElement(case, "failure", message=_x(o.message), type="QualityRegression")
+            fail.text = _x(o.message)
         else:
-            out = ET.SubElement(case, "system-out")
-            out.text = o.message
+            ET.SubElement(case, "system-out").text = _x(o.message)
     if res.notes:
-        ET.SubElement(suite, "system-out").text = "\n".join(res.notes)
+        ET.SubElement(suite, "system-out").text = _x("\n".join(res.notes))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 

@@ -238,3 +238,30 @@ def test_systems_skipped_by_the_run_are_noted_not_failed(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "system 'mini' was skipped by the run ($OPENAI_API_KEY is not set): not gated" in out
     assert "check passed: 2 of 2 rules hold" in out
+
+
+def test_hostile_metric_names_stay_valid_xml_and_markdown(tmp_path):
+    metric = "x<b>|&\u0001"
+    suite = tmp_path / "suite.toml"
+    text = ('name = "t"\nitems = "x.jsonl"\n[[systems]]\nname = "s"\nbackend = "lead"\n[gate]\n'
+            '"x<b>|&\\u0001" = { min = 0.5 }\n')
+    suite.write_text(text)
+    run = write_run(tmp_path / "r", [{"item_id": "a", "system": "s", "scores": {metric: 0.1}}],
+                    suite=suite, suite_text=text)
+    junit, md = tmp_path / "j.xml", tmp_path / "m.md"
+    assert main(["check", str(run), "--junit", str(junit), "--markdown", str(md)]) == 1
+    cases = validate_junit(junit)
+    assert cases[0].get("name") == "x<b>|&? >= 0.5"
+    rows = markdown_table(md.read_text())
+    assert len(rows) == 2 and "<b>" not in md.read_text()
+
+
+def test_rules_fall_back_to_the_manifest_when_the_suite_file_is_gone(tmp_path, capsys):
+    pair = make_pair(tmp_path / "syn", n=10, seed=0, gate='[gate]\n"rougeLsum" = { min = 0.99 }\n')
+    manifest = json.loads((pair.run_b / "manifest.json").read_text())
+    manifest["suite"]["config"] = {"gate": {"rougeLsum": {"min": 0.99}}}
+    (pair.run_b / "manifest.json").write_text(json.dumps(manifest))
+    pair.suite.unlink()
+    assert main(["check", str(pair.run_b)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL model: rougeLsum >= 0.99" in out and "using the [gate] rules recorded in the manifest" in out
