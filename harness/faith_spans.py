@@ -64,7 +64,7 @@ def faithfulness_spans(summary: str, details: Any) -> tuple[list[tuple[int, int,
                 continue
             seen.add((key, entry))
             for at in _occurrences(summary, entry):
-                meta.append({"cls": WEAK_CLASS if key in WEAK_KEYS else "faith", "claim": "", "label": _label({}, key)})
+                meta.append({"cls": WEAK_CLASS if key in WEAK_KEYS else "faith", "label": _label({}, key)})
                 spans.append((at, at + len(entry), len(meta) - 1))
             continue
         if isinstance(entry, dict):
@@ -77,6 +77,6 @@ def faithfulness_spans(summary: str, details: Any) -> tuple[list[tuple[int, int,
         else:
             continue
         if placed:
-            meta.append({"cls": "faith", "claim": "", "label": label})
+            meta.append({"cls": "faith", "label": label})
             spans.append((placed[0], placed[1], len(meta) - 1))
     return spans, meta

@@ -11,6 +11,7 @@ hash) and nothing from anywhere, so even a missed escape cannot run or load.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import math
@@ -23,6 +24,7 @@ from harness.report_data import ReportData, direction, load_report_data
 from harness.report_svg import PALETTE, cost_quality, distribution, metric_bars, num
 from harness.store import load_run, write_atomic
 
+COMPRESS_OVER = 1_000_000  # characters of item JSON above which it is gzipped
 PRIMARY_PREFERENCE = ("rougeLsum", "checklist.recall", "faithfulness.score", "rouge2", "rouge1")
 
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -114,8 +116,22 @@ def check_comparison(run_dir: Path, compare: Path | None, sys_a: str | None, sys
     pair_plan(names_a, names_b, sys_a, sys_b, compare is not None, str(run_dir), str(compare or run_dir))
 
 
+def data_block(payload: dict[str, Any], compress_over: int) -> tuple[str, str]:
+    """(encoding, text) of the item data: plain escaped JSON, or gzip+base64 when large.
+
+    Articles dominate a big run's report; gzip shrinks them ~3x, keeping a
+    500-item report well under its 5 MB budget. Small reports stay plain
+    JSON, readable with a text editor. mtime=0 keeps the output reproducible.
+    """
+    text = script_json(payload)
+    if len(text) <= compress_over:
+        return "json", text
+    raw = json.dumps(_finite(payload), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    return "gzip+base64", base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
+
+
 def render_report(run_dir: Path, compare: Path | None = None, sys_a: str | None = None,
-                  sys_b: str | None = None) -> str:
+                  sys_b: str | None = None, compress_over: int = COMPRESS_OVER) -> str:
     import jinja2
 
     from harness import __version__
@@ -127,6 +143,7 @@ def render_report(run_dir: Path, compare: Path | None = None, sys_a: str | None 
     css, js = _asset("report.css"), _asset("report.js")
     payload = {"systems": data.systems, "metrics": data.metric_names,
                "dir": {m: direction(m) for m in data.metric_names}, "primary": primary, "items": data.items}
+    encoding, data_text = data_block(payload, compress_over)
     env = jinja2.Environment(loader=jinja2.PackageLoader("harness", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
@@ -137,15 +154,16 @@ def render_report(run_dir: Path, compare: Path | None = None, sys_a: str | None 
         dirs={m: direction(m) for m in data.metric_names}, primary=primary, plots=plots(data, primary),
         comparison=cmp, palette=PALETTE, n_items=len(data.items), version=__version__, generated=utc_now(),
         css=jinja2.utils.markupsafe.Markup(css), js=jinja2.utils.markupsafe.Markup(js),
-        data_json=jinja2.utils.markupsafe.Markup(script_json(payload)),
+        data_encoding=encoding, data_text=jinja2.utils.markupsafe.Markup(data_text),
         csp=f"default-src 'none'; style-src {csp_hash(css)}; script-src {csp_hash(js)}; img-src data:; "
             "base-uri 'none'; form-action 'none'")
 
 
 def write_html_report(run_dir: Path, out: Path | None = None, compare: Path | None = None,
-                      sys_a: str | None = None, sys_b: str | None = None) -> Path:
+                      sys_a: str | None = None, sys_b: str | None = None,
+                      compress_over: int = COMPRESS_OVER) -> Path:
     """Render and write atomically; returns the path written."""
-    html = render_report(run_dir, compare, sys_a, sys_b)
+    html = render_report(run_dir, compare, sys_a, sys_b, compress_over)
     path = out or run_dir / "report.html"
     write_atomic(path, html)
     return path

@@ -10,6 +10,7 @@ list, claim texts once per item) because 500-item runs must stay small.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,13 +204,18 @@ def claim_spans(summary: str, claims: Iterable[dict[str, Any]]) -> tuple[list[tu
             placed = place_span(summary, None, None, text)
         if placed:
             cls = "bad" if c.get("kind") == "forbidden" else "ev"
-            meta.append({"cls": cls, "claim": str(c.get("id", "")), "label": str(c.get("claim", ""))})
+            meta.append({"cls": cls, "claim": str(c.get("id", ""))})  # its text is in the item's claims
             spans.append((placed[0], placed[1], len(meta) - 1))
     return spans, meta
 
 
+def _round(v: float | None) -> float | None:
+    return round(v, 4) if isinstance(v, float) and math.isfinite(v) else (None if isinstance(v, float) else v)
+
+
 def record_view(r: Record, metric_names: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {"sc": [r.scores.get(m) for m in metric_names]}
+    # 4 decimals: the report shows 3, and 500-item runs must stay small
+    out: dict[str, Any] = {"sc": [_round(r.scores.get(m)) for m in metric_names]}
     if r.error:
         out["err"] = r.error
     if r.cost_usd is not None:

@@ -1,7 +1,25 @@
 (function () {
   "use strict";
+  // Item data: plain JSON, or (large runs) gzip+base64 unpacked with the browser's DecompressionStream.
+  function loadData(done) {
+    var node = document.getElementById("report-data");
+    if (node.getAttribute("data-encoding") !== "gzip+base64") return done(JSON.parse(node.textContent));
+    if (typeof DecompressionStream === "undefined") {
+      var msg = document.createElement("p");
+      msg.className = "note";
+      msg.textContent = "This browser cannot unpack the item data (it needs DecompressionStream: Chrome 80+, Firefox 113+, Safari 16.4+). The tables and plots above are complete.";
+      document.getElementById("items").appendChild(msg);
+      return;
+    }
+    var bin = atob(node.textContent.trim()), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text()
+      .then(function (text) { done(JSON.parse(text)); });
+  }
+  loadData(start);
+
+  function start(D) {
   // All text reaches the page through textContent / createTextNode, never innerHTML.
-  var D = JSON.parse(document.getElementById("report-data").textContent);
   var M = D.metrics, S = D.systems, ITEMS = D.items;
 
   function el(tag, attrs) {
@@ -177,7 +195,11 @@
     required: {present: ["hit", "✓ hit"], absent: ["missed", "✗ missed"], undecided: ["undecided", "? undecided"]},
     forbidden: {present: ["violated", "⚠ violated"], absent: ["ok", "✓ not asserted"], undecided: ["undecided", "? undecided"]}
   };
-  function summaryNode(r) {
+  function claimText(it, id) {
+    for (var i = 0; i < it.claims.length; i++) if (it.claims[i].id === id) return it.claims[i].claim;
+    return "";
+  }
+  function summaryNode(it, r) {
     var p = el("p", {"class": "sum"});
     (r.segs || []).forEach(function (g) {
       if (!g[1].length) { p.appendChild(document.createTextNode(g[0])); return; }
@@ -185,9 +207,9 @@
       var cls = ["bad", "faith", "ev", "faith-weak"].filter(function (c) { return spans.some(function (s) { return s.cls === c; }); })[0] || "ev";
       var title = spans.map(function (s) {
         if (s.cls === "faith" || s.cls === "faith-weak") return "faithfulness — " + s.label;
-        return (s.cls === "bad" ? "violates " : "evidence for ") + s.claim + ": " + s.label;
+        return (s.cls === "bad" ? "violates " : "evidence for ") + s.claim + ": " + claimText(it, s.claim);
       }).join("\n");
-      var m = el("mark", {"class": cls, title: title, "data-claims": " " + spans.map(function (s) { return s.claim; }).join(" ") + " "}, g[0]);
+      var m = el("mark", {"class": cls, title: title, "data-claims": " " + spans.map(function (s) { return s.claim || ""; }).join(" ") + " "}, g[0]);
       p.appendChild(m);
     });
     return p;
@@ -253,7 +275,7 @@
       M.forEach(function (m, mi) { if (r.sc[mi] !== null && r.sc[mi] !== undefined) sc.appendChild(el("span", null, m + " ", el("b", null, fmt(r.sc[mi], m)))); });
       card.appendChild(sc);
       if (r.err) card.appendChild(el("div", {"class": "errbox"}, r.err));
-      if (r.segs) card.appendChild(summaryNode(r));
+      if (r.segs) card.appendChild(summaryNode(it, r));
       card.appendChild(claimList(it, r, card));
       cards.appendChild(card);
     });
@@ -277,7 +299,9 @@
     });
   });
   renderTable();
-  var start = itemFromHash();
-  if (start >= 0) openItem(start, true);
+  var first = itemFromHash();
+  if (first >= 0) openItem(first, true);
   else if (ITEMS.length) openItem(0, false);
+  document.body.setAttribute("data-ready", "1");
+  }
 })();

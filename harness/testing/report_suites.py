@@ -71,17 +71,18 @@ _VERBS = "said announced approved rejected warned promised opened closed delayed
 _PLACES = "Harbourton Eastline Kelling Saltmarsh Brookfield Norhaven Westmere Ashby".split()
 
 
-def _sentence(rng: random.Random) -> str:
+def _sentence(rng: random.Random, vocabulary: list[str]) -> str:
     n = rng.randint(12, 24)
-    words = [rng.choice(_WORDS) for _ in range(n)]
+    words = [rng.choice(vocabulary) for _ in range(n)]
     words.insert(rng.randint(1, 4), rng.choice(_VERBS))
     words.insert(rng.randint(5, 8), rng.choice(_PLACES))
     words.insert(rng.randint(8, 10), str(rng.randint(2, 900)))
     return " ".join(words).capitalize() + "."
 
 
-def synthetic_item(i: int, rng: random.Random) -> dict:
-    paras = [" ".join(_sentence(rng) for _ in range(rng.randint(2, 4))) for _ in range(rng.randint(7, 11))]
+def synthetic_item(i: int, rng: random.Random, vocabulary: list[str]) -> dict:
+    paras = [" ".join(_sentence(rng, vocabulary) for _ in range(rng.randint(2, 4)))
+             for _ in range(rng.randint(7, 11))]
     if i % 7 == 0:  # some scraped articles repeat a paragraph
         paras.append(paras[1])
     sents = [s + "." for p in paras for s in p.split(". ") if s][:6]
@@ -95,17 +96,28 @@ def synthetic_item(i: int, rng: random.Random) -> dict:
     return {"id": f"item-{i:04d}", "article": "\n\n".join(paras), "reference": reference, "checklist": checklist}
 
 
-def write_synthetic_suite(root: Path, n_items: int, seed: int = 0) -> Path:
-    """A JSONL suite of ``n_items`` generated articles (~600 words) and three extractive systems."""
+ALL_SCORERS = ("rouge", "checklist", "length", "faithfulness", "extractiveness")
+
+
+def write_synthetic_suite(root: Path, n_items: int, seed: int = 0,
+                          scorers: tuple[str, ...] = ("rouge", "checklist", "length"),
+                          vocabulary: list[str] | None = None) -> Path:
+    """A JSONL suite of ``n_items`` generated articles (~600 words) and three extractive systems.
+
+    Words are drawn from ``vocabulary`` (a list with repeats, so real word
+    frequencies carry over; default: a small built-in list). A realistic
+    vocabulary matters when measuring size, because it sets how well gzip packs.
+    """
     rng = random.Random(seed)
+    vocab = vocabulary or list(_WORDS)
     root.mkdir(parents=True, exist_ok=True)
     with (root / "items.jsonl").open("w", encoding="utf-8") as fh:
         for i in range(n_items):
-            fh.write(json.dumps(synthetic_item(i, rng)) + "\n")
+            fh.write(json.dumps(synthetic_item(i, rng, vocab)) + "\n")
     suite = root / "suite.toml"
     suite.write_text(
         'name = "synthetic"\ndescription = "Generated articles for the report-size benchmark"\n'
-        'items = "items.jsonl"\nscorers = ["rouge", "checklist", "length"]\n'
+        f'items = "items.jsonl"\nscorers = {json.dumps(list(scorers))}\n'
         '[fields]\nid = "id"\narticle = "article"\nreferences = "reference"\nchecklist = "checklist"\n'
         '[[systems]]\nname = "lead3"\nbackend = "lead"\nsentences = 3\n'
         '[[systems]]\nname = "lead5"\nbackend = "lead"\nsentences = 5\n'

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.html_report import write_html_report
 from harness.testing.browser import launch, missing_reason
 from harness.testing.report_suites import write_synthetic_suite, write_xss_suite
 from tests.paths import SEED_SUITE
@@ -50,6 +51,7 @@ class Page:
         self.page.on("dialog", self._dialog)
         self.page.route("**/*", self._route)
         self.page.goto(path.resolve().as_uri(), wait_until="load")
+        self.page.wait_for_selector("body[data-ready]", timeout=5000)  # item data parsed (or unpacked)
 
     def _dialog(self, dialog):
         self.dialogs.append(dialog.message)
@@ -129,7 +131,9 @@ def test_items_filter_and_sort_by_metric(browser, small_run):
     assert page.locator("#itembody tr").count() == 12
     page.select_option("#imetric", "rouge1")
     page.select_option("#isystem", "lead3")
-    cut = sorted(values.values())[5]
+    ordered = sorted(values.values())
+    assert ordered[4] < ordered[5]
+    cut = round((ordered[4] + ordered[5]) / 2, 6)  # between two items, as a user would type it
     page.fill("#imin", str(cut))
     expected = sorted(i for i, v in values.items() if v >= cut)
     shown = sorted(page.locator("#itembody tr").evaluate_all("rows => rows.map(r => r.dataset.item)"))
@@ -155,10 +159,14 @@ def test_items_filter_and_sort_by_metric(browser, small_run):
     page.close()
 
 
-def test_xss_payloads_run_nothing_and_show_as_text(browser, tmp_path):
+@pytest.mark.parametrize("packed", [False, True], ids=["json", "gzip"])
+def test_xss_payloads_run_nothing_and_show_as_text(browser, tmp_path, packed):
     suite = write_xss_suite(tmp_path / "suite")
     out = tmp_path / "run"
     assert main(["run", str(suite), "--out", str(out)]) == 0
+    if packed:  # the encoding large runs get
+        write_html_report(out, compress_over=0)
+        assert 'data-encoding="gzip+base64"' in (out / "report.html").read_text()
     pg = Page(browser, out / "report.html")
     page = pg.page
     page.locator("#detail mark").first.hover()  # hover handlers run over hostile text too

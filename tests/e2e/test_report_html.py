@@ -72,7 +72,10 @@ def test_hostile_text_is_escaped_everywhere(xss_run):
     assert XSS_PAYLOADS[0] in (xss_run / "records.jsonl").read_text().replace('\\"', '"')  # the payload is really there
     for raw in ("<script>window", "<img", "<svg onload", "</textarea>", "<a href=\"javascript", "<!--"):
         assert raw not in html, raw
-    assert "\u2028" not in html.split('id="report-data">')[1]
+    data = re.search(r'<script type="application/json" id="report-data" data-encoding="json">(.*?)</script>',
+                     html, flags=re.S).group(1)
+    assert "\u2028" not in data and "<" not in data
+    assert json.loads(data)["items"][0]["refs"][0].startswith("The council approved the budget. <img")
     # the description (header), article-derived summary (markdown too) are shown, escaped
     assert "&lt;script&gt;window.__xss = 1" in html
     md = (xss_run / "report.md").read_text(encoding="utf-8")

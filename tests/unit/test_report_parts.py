@@ -1,12 +1,14 @@
 """Pieces of report.html checked by hand: offsets, highlight segments, spans, Pareto, paired differences."""
 
+import base64
+import gzip
 import json
 
 import pytest
 
 from harness.faith_spans import faithfulness_spans
 from harness.highlight import normalized_positions, segments, to_original
-from harness.html_report import script_json
+from harness.html_report import data_block, script_json
 from harness.models import Record
 from harness.report_compare import build_comparison, pair_plan
 from harness.report_data import claim_spans, direction
@@ -74,6 +76,16 @@ def test_script_json_cannot_close_the_script_tag_and_round_trips():
         assert bad not in text
     back = json.loads(text)
     assert back == {"s": data["s"], "n": None}
+
+
+def test_large_item_data_is_gzipped_and_round_trips():
+    payload = {"items": [{"id": "a", "article": "</script><b>x</b> \u2028 " * 50}]}
+    assert data_block(payload, 10_000)[0] == "json"
+    encoding, text = data_block(payload, 100)
+    assert encoding == "gzip+base64"
+    assert set(text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+    assert json.loads(gzip.decompress(base64.b64decode(text))) == payload
+    assert len(text) < len(json.dumps(payload)) / 4
 
 
 def test_pareto_front_by_hand():
