@@ -64,9 +64,18 @@ def primary_metric(names: list[str]) -> str | None:
     return next((m for m in names if direction(m) != 0), names[0] if names else None)
 
 
+def main_metrics(names: list[str]) -> list[str]:
+    """The headline metrics shown up front; the rest sit behind a 'more' toggle."""
+    from harness.metrics import MAIN_METRICS
+
+    main = [m for m in names if m in MAIN_METRICS]
+    return main if len(main) >= 3 else names[:8]
+
+
 def plots(data: ReportData, primary: str | None) -> dict[str, Any]:
     rows = data.table
     bars = [(m, metric_bars(m, rows)) for m in data.metric_names]
+    main = set(main_metrics(data.metric_names))
     per_item: dict[str, dict[str, list[float]]] = {m: {s: [] for s in data.systems} for m in data.metric_names}
     for r in data.records:
         if r.summary is None:
@@ -84,7 +93,9 @@ def plots(data: ReportData, primary: str | None) -> dict[str, Any]:
             scatter_note = ("No system in this run recorded a cost (offline and extractive backends are free), "
                             "so quality is plotted against mean latency per item instead.")
             scatter = cost_quality(rows, primary, "latency_ms", "mean latency per item (ms)")
-    return {"bars": bars, "dists": dists, "scatter": scatter, "scatter_note": scatter_note}
+    return {"bars": [b for b in bars if b[0] in main], "more_bars": [b for b in bars if b[0] not in main],
+            "dists": dists, "scatter": scatter, "scatter_note": scatter_note,
+            "scatter_title": "Quality vs cost" if has_cost else "Quality vs latency"}
 
 
 def comparison(data: ReportData, compare: Path | None, sys_a: str | None, sys_b: str | None,
@@ -141,7 +152,7 @@ def render_report(run_dir: Path, compare: Path | None = None, sys_a: str | None 
     primary = primary_metric(data.metric_names)
     cmp = comparison(data, compare, sys_a, sys_b, primary)
     css, js = _asset("report.css"), _asset("report.js")
-    payload = {"systems": data.systems, "metrics": data.metric_names,
+    payload = {"systems": data.systems, "metrics": data.metric_names, "main": main_metrics(data.metric_names),
                "dir": {m: direction(m) for m in data.metric_names}, "primary": primary, "items": data.items}
     encoding, data_text = data_block(payload, compress_over)
     env = jinja2.Environment(loader=jinja2.PackageLoader("harness", "templates"),

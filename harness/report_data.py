@@ -76,11 +76,7 @@ def _short(value: Any, n: int = 12) -> str:
 def build_header(run_dir: Path, manifest: dict[str, Any], records: list[Record]) -> dict[str, Any]:
     suite = manifest.get("suite") or {}
     git = manifest.get("git") or {}
-    prompts: dict[str, str] = {}
-    for name, desc in (manifest.get("systems") or {}).items():
-        for k, v in (desc or {}).items() if isinstance(desc, dict) else []:
-            if "prompt" in k and isinstance(v, str):
-                prompts[f"{name}.{k}"] = v[:12] if "sha" in k or "hash" in k else v
+    systems = {name: describe_system(desc) for name, desc in (manifest.get("systems") or {}).items()}
     costs = [r.cost_usd for r in records if r.cost_usd is not None]
     dups = manifest.get("duplicates") or {}
     return {
@@ -95,7 +91,7 @@ def build_header(run_dir: Path, manifest: dict[str, Any], records: list[Record])
         "n_items": suite.get("n_items", len({r.item_id for r in records})),
         "git": _short(git.get("commit")) + (" (dirty)" if git.get("dirty") else ""),
         "command": " ".join(manifest.get("command") or []) or "n/a",
-        "prompts": prompts,
+        "systems": systems,
         "records": len(records),
         "errors": sum(r.error is not None for r in records),
         "cached": sum(r.cached for r in records),
@@ -106,6 +102,21 @@ def build_header(run_dir: Path, manifest: dict[str, Any], records: list[Record])
         "duplicates": dups.get("items") or {},
         "versions": manifest.get("versions") or {},
     }
+
+
+def describe_system(desc: Any) -> str:
+    """'openai · gpt-4o-mini · prompts/concise.txt (sha256 1a2b3c4d5e6f)' from a manifest entry."""
+    if not isinstance(desc, dict):
+        return ""
+    parts = [str(desc[k]) for k in ("backend", "model") if desc.get(k)]
+    for k, v in desc.items():
+        if k in ("backend", "model") or not isinstance(v, (str, int, float)) or isinstance(v, bool):
+            continue
+        if "sha" in k or "hash" in k:
+            parts.append(f"{k} {str(v)[:12]}")
+        elif k in ("prompt", "sentences", "base_url", "field", "command"):
+            parts.append(f"{k} {v}")
+    return " · ".join(parts)
 
 
 def build_table(data: ReportData) -> list[dict[str, Any]]:

@@ -32,6 +32,15 @@ def num(v: float | None, metric: str = "") -> str:
     return f"{v:.3f}"
 
 
+def tick(v: float) -> str:
+    """Axis numbers without exponents: 1,000 · 62.5 · 0.25 · 0.0004."""
+    if v == 0:
+        return "0"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.4g}" if abs(v) >= 1e-4 else f"{v:.1e}"
+
+
 def _scale_max(metric: str, values: list[float]) -> float:
     top = max(values, default=1.0)
     if top <= 1.0 and min(values, default=0.0) >= 0.0:
@@ -113,8 +122,8 @@ def cost_quality(rows: list[dict[str, Any]], metric: str, xkey: str, xlabel: str
     for k in range(5):
         gx, gy = xmax * k / 4, ymax * k / 4
         out.append(f'<path class="grid" d="M{sx(gx):.1f} {T}V{T + ph}M{L} {sy(gy):.1f}H{L + pw}"/>')
-        out.append(f'<text class="tick" x="{sx(gx):.1f}" y="{T + ph + 14}" text-anchor="middle">{gx:.3g}</text>')
-        out.append(f'<text class="tick" x="{L - 6}" y="{sy(gy) + 4:.1f}" text-anchor="end">{gy:.3g}</text>')
+        out.append(f'<text class="tick" x="{sx(gx):.1f}" y="{T + ph + 14}" text-anchor="middle">{tick(gx)}</text>')
+        out.append(f'<text class="tick" x="{L - 6}" y="{sy(gy) + 4:.1f}" text-anchor="end">{tick(gy)}</text>')
     out.append(f'<text class="axlbl" x="{L + pw / 2}" y="{H - 6}" text-anchor="middle">{esc(xlabel)}</text>')
     out.append(f'<text class="axlbl" transform="translate(14 {T + ph / 2}) rotate(-90)" '
                f'text-anchor="middle">{esc(metric)} (mean)</text>')
@@ -123,16 +132,32 @@ def cost_quality(rows: list[dict[str, Any]], metric: str, xkey: str, xlabel: str
         d = "M" + "L".join(f"{sx(a):.1f} {sy(b):.1f}" for a, b, _ in front)
         out.append(f'<path class="front" d="{d}"><title>Pareto front</title></path>')
     on_front = {p[2] for p in front}
+    label_y = spread_labels([(sx(cx), sy(qy) + 4, i) for cx, qy, i in pts])
     for cx, qy, i in pts:
         r = rows[i]
         tip = f'{r["system"]}: {metric} {num(qy, metric)}, {xlabel} {cx:.4g}' + (" — Pareto-optimal" if i in on_front else "")
         cls = "pt front-pt" if i in on_front else "pt"
         out.append(f'<circle class="{cls}" cx="{sx(cx):.1f}" cy="{sy(qy):.1f}" r="6" fill="{color(i)}">'
                    f'<title>{esc(tip)}</title></circle>')
-        out.append(f'<text class="lbl" x="{sx(cx) + 9:.1f}" y="{sy(qy) + 4:.1f}">{esc(r["system"][:18])}'
+        ly = label_y[i]
+        if abs(ly - (sy(qy) + 4)) > 1:  # moved away from its point: draw a leader line
+            out.append(f'<path class="grid leader" d="M{sx(cx) + 6:.1f} {sy(qy):.1f}L{sx(cx) + 9:.1f} {ly - 4:.1f}"/>')
+        out.append(f'<text class="lbl" x="{sx(cx) + 9:.1f}" y="{ly:.1f}">{esc(r["system"][:18])}'
                    f'{" ◆" if i in on_front else ""}</text>')
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def spread_labels(anchors: list[tuple[float, float, int]], gap: float = 13.0, width: float = 110.0) -> dict[int, float]:
+    """Label baselines that do not overlap: labels near in x are pushed apart vertically."""
+    placed: list[tuple[float, float]] = []
+    out: dict[int, float] = {}
+    for x, y, i in sorted(anchors, key=lambda a: (a[1], a[0])):
+        while any(abs(px - x) < width and abs(py - y) < gap for px, py in placed):
+            y += 2
+        placed.append((x, y))
+        out[i] = y
+    return out
 
 
 def distribution(metric: str, systems: list[str], values: dict[str, list[float]], bins: int = 20) -> Markup:
@@ -143,9 +168,9 @@ def distribution(metric: str, systems: list[str], values: dict[str, list[float]]
     lo = min(0.0, min(allv))
     hi = _scale_max(metric, allv)
     hi = hi if hi > lo else lo + 1
-    label_w, plot_w, row_h, top = 96, 360, 34, 6
+    label_w, plot_w, row_h, top = 96, 360, 44, 6
     H = top + row_h * len(systems) + 22
-    out = [f'<svg class="plot dist" viewBox="0 0 {label_w + plot_w + 70} {H}" role="img" '
+    out = [f'<svg class="plot dist" viewBox="0 0 {label_w + plot_w + 110} {H}" role="img" '
            f'aria-label="distribution of {esc(metric)} per item">']
     sx = lambda v: label_w + plot_w * (v - lo) / (hi - lo)  # noqa: E731
     for si, name in enumerate(systems):
@@ -174,6 +199,6 @@ def distribution(metric: str, systems: list[str], values: dict[str, list[float]]
     out.append(f'<path class="axis" d="M{label_w} {base}H{label_w + plot_w}"/>')
     for t in (0, 0.25, 0.5, 0.75, 1):
         out.append(f'<text class="tick" x="{label_w + plot_w * t:.1f}" y="{base + 14}" text-anchor="middle">'
-                   f'{lo + (hi - lo) * t:.3g}</text>')
+                   f'{tick(lo + (hi - lo) * t)}</text>')
     out.append("</svg>")
     return Markup("".join(out))

@@ -271,9 +271,15 @@
       if (!r) return;
       var card = el("div", {"class": "card sys", "data-system": s});
       card.appendChild(el("h3", null, el("span", {"class": "dot c" + (k % 8)}), s, r.cached ? el("span", {"class": "flag"}, "cached") : null));
-      var sc = el("div", {"class": "scores"});
-      M.forEach(function (m, mi) { if (r.sc[mi] !== null && r.sc[mi] !== undefined) sc.appendChild(el("span", null, m + " ", el("b", null, fmt(r.sc[mi], m)))); });
+      var sc = el("div", {"class": "scores"}), rest = el("div", {"class": "scores"}), nrest = 0;
+      M.forEach(function (m, mi) {
+        if (r.sc[mi] === null || r.sc[mi] === undefined) return;
+        var main = !D.main || D.main.indexOf(m) >= 0;
+        (main ? sc : rest).appendChild(el("span", null, m + " ", el("b", null, fmt(r.sc[mi], m))));
+        if (!main) nrest++;
+      });
       card.appendChild(sc);
+      if (nrest) card.appendChild(el("details", {"class": "more"}, el("summary", null, nrest + " more metrics"), rest));
       if (r.err) card.appendChild(el("div", {"class": "errbox"}, r.err));
       if (r.segs) card.appendChild(summaryNode(it, r));
       card.appendChild(claimList(it, r, card));

@@ -11,7 +11,7 @@ from harness.highlight import normalized_positions, segments, to_original
 from harness.html_report import data_block, script_json
 from harness.models import Record
 from harness.report_compare import build_comparison, pair_plan
-from harness.report_data import claim_spans, direction
+from harness.report_data import claim_spans, describe_system, direction
 from harness.report_svg import pareto
 from harness.errors import UserError
 
@@ -126,3 +126,12 @@ def test_pair_plan_errors_and_defaults():
         pair_plan(["x"], ["y"], None, None, True, "r", "r2")
     assert pair_plan(["x", "y", "z"], ["z", "x"], None, None, True, "r", "r2") == [("x", "x"), ("z", "z")]
     assert pair_plan(["x"], ["x"], None, None, False, "r", "r") == []
+
+
+def test_header_describes_systems_with_prompt_hash_and_no_secrets():
+    desc = {"backend": "openai", "model": "gpt-4o-mini", "base_url": "http://127.0.0.1:9/v1",
+            "api_key_env": "OPENAI_API_KEY", "prompt": "prompts/concise.txt",
+            "prompt_sha256": "abcdef0123456789abcdef", "params": {"temperature": 0}}
+    assert describe_system(desc) == ("openai · gpt-4o-mini · base_url http://127.0.0.1:9/v1 · "
+                                     "prompt prompts/concise.txt · prompt_sha256 abcdef012345")
+    assert describe_system(None) == ""
