@@ -19,10 +19,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from harness.report_compare import build_comparison, pair_plan
-from harness.report_data import ReportData, direction, load_report_data
+from harness.report_compare import build_comparison, plan_sides
+from harness.report_data import ReportData, load_report_data
 from harness.report_svg import PALETTE, cost_quality, distribution, metric_bars, num
-from harness.store import load_run, write_atomic
+from harness.store import write_atomic
 
 COMPRESS_OVER = 1_000_000  # characters of item JSON above which it is gzipped
 PRIMARY_PREFERENCE = ("rougeLsum", "checklist.recall", "faithfulness.score", "rouge2", "rouge1")
@@ -57,11 +57,11 @@ def _asset(name: str) -> str:
     return resources.files("harness").joinpath("templates", name).read_text(encoding="utf-8")
 
 
-def primary_metric(names: list[str]) -> str | None:
+def primary_metric(names: list[str], dirs: dict[str, int]) -> str | None:
     for m in PRIMARY_PREFERENCE:
         if m in names:
             return m
-    return next((m for m in names if direction(m) != 0), names[0] if names else None)
+    return next((m for m in names if dirs.get(m)), names[0] if names else None)
 
 
 def main_metrics(names: list[str]) -> list[str]:
@@ -98,33 +98,9 @@ def plots(data: ReportData, primary: str | None) -> dict[str, Any]:
             "scatter_title": "Quality vs cost" if has_cost else "Quality vs latency"}
 
 
-def comparison(data: ReportData, compare: Path | None, sys_a: str | None, sys_b: str | None,
-               primary: str | None) -> list[dict[str, Any]]:
-    if compare is None and sys_a is None and sys_b is None:
-        return []
-    if compare is not None:
-        manifest_b, records_b = load_run(compare)
-        systems_b = list(manifest_b.get("systems") or {}) or list(dict.fromkeys(r.system for r in records_b))
-    else:
-        records_b, systems_b = data.records, data.systems
-    plan = pair_plan(data.systems, systems_b, sys_a, sys_b, compare is not None,
-                     str(data.run_dir), str(compare or data.run_dir))
-    label_a = data.run_dir.name
-    label_b = compare.name if compare is not None else label_a
-    names = data.metric_names + sorted({m for r in records_b for m in r.scores} - set(data.metric_names))
-    return build_comparison(data.records, records_b, plan, names, primary or (names[0] if names else ""),
-                            int(data.manifest.get("seed", 0) or 0), label_a, label_b)
-
-
 def check_comparison(run_dir: Path, compare: Path | None, sys_a: str | None, sys_b: str | None) -> None:
     """Fail on bad --compare/--a/--b before anything is written."""
-    if compare is None and sys_a is None and sys_b is None:
-        return
-    manifest_a, records_a = load_run(run_dir)
-    manifest_b, records_b = load_run(compare) if compare is not None else (manifest_a, records_a)
-    names_a = list(manifest_a.get("systems") or {}) or list(dict.fromkeys(r.system for r in records_a))
-    names_b = list(manifest_b.get("systems") or {}) or list(dict.fromkeys(r.system for r in records_b))
-    pair_plan(names_a, names_b, sys_a, sys_b, compare is not None, str(run_dir), str(compare or run_dir))
+    plan_sides(run_dir, compare, sys_a, sys_b)
 
 
 def data_block(payload: dict[str, Any], compress_over: int) -> tuple[str, str]:
@@ -149,11 +125,11 @@ def render_report(run_dir: Path, compare: Path | None = None, sys_a: str | None 
     from harness.store import utc_now
 
     data = load_report_data(run_dir)
-    primary = primary_metric(data.metric_names)
-    cmp = comparison(data, compare, sys_a, sys_b, primary)
+    primary = primary_metric(data.metric_names, data.dirs)
+    cmp = build_comparison(run_dir, compare, sys_a, sys_b, primary)
     css, js = _asset("report.css"), _asset("report.js")
     payload = {"systems": data.systems, "metrics": data.metric_names, "main": main_metrics(data.metric_names),
-               "dir": {m: direction(m) for m in data.metric_names}, "primary": primary, "items": data.items}
+               "dir": data.dirs, "primary": primary, "items": data.items}
     encoding, data_text = data_block(payload, compress_over)
     env = jinja2.Environment(loader=jinja2.PackageLoader("harness", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
@@ -162,7 +138,7 @@ def render_report(run_dir: Path, compare: Path | None = None, sys_a: str | None 
     template = env.get_template("report.html.j2")
     return template.render(
         h=data.header, notes=data.notes, table=data.table, metrics=data.metric_names, systems=data.systems,
-        dirs={m: direction(m) for m in data.metric_names}, primary=primary, plots=plots(data, primary),
+        dirs=data.dirs, primary=primary, plots=plots(data, primary),
         comparison=cmp, palette=PALETTE, n_items=len(data.items), version=__version__, generated=utc_now(),
         css=jinja2.utils.markupsafe.Markup(css), js=jinja2.utils.markupsafe.Markup(js),
         data_encoding=encoding, data_text=jinja2.utils.markupsafe.Markup(data_text),

@@ -1,86 +1,96 @@
-"""Paired differences for the HTML report's comparison section.
+"""The HTML report's comparison section, built on ``harness.compare``.
 
-Pairs are (item, system A) against (item, system B), from one run
-(``--a/--b``) or two runs (``--compare RUN_B``). Only items with a finite
-value on both sides count. Differences are B − A with a seeded paired
-bootstrap CI of the mean difference.
+The statistics (paired bootstrap CI, permutation p, Holm, win/tie/loss) are
+exactly those of ``sumbench compare``; this module only chooses the pairs
+for ``sumbench report RUN [--compare RUN_B] [--a SYS --b SYS]`` and adds
+what a page can show that a terminal cannot: the items that changed most,
+with both summaries.
 """
 
 from __future__ import annotations
 
-import math
+from pathlib import Path
 from typing import Any
 
-from harness.errors import UserError
-from harness.models import Record
-from harness.stats import bootstrap_ci
+from harness.compare import PairResult, Side, pair, resolve_sides
+from harness.rundata import RunData, load_run_data
+from harness.store import load_run
 
 TOP_CHANGED = 10
 
 
-def _finite(v: float | None) -> bool:
-    return v is not None and not (isinstance(v, float) and math.isnan(v))
-
-
-def pair_plan(systems_a: list[str], systems_b: list[str], sys_a: str | None, sys_b: str | None,
-              two_runs: bool, run_a: str, run_b: str) -> list[tuple[str, str]]:
-    """Which (system in A, system in B) pairs to compare; UserError for unknown names."""
-    if (sys_a is None) != (sys_b is None):
-        raise UserError("--a and --b go together", fix="give both, e.g. --a lead3 --b textrank")
-    if sys_a is not None and sys_b is not None:
-        if sys_a not in systems_a:
-            raise UserError(f"unknown system {sys_a!r} for --a", file=run_a, fix=f"use one of: {', '.join(systems_a)}")
-        if sys_b not in systems_b:
-            raise UserError(f"unknown system {sys_b!r} for --b", file=run_b, fix=f"use one of: {', '.join(systems_b)}")
-        return [(sys_a, sys_b)]
-    if not two_runs:
+def plan_sides(run_a: Path, run_b: Path | None, sys_a: str | None, sys_b: str | None) -> list[tuple[Side, Side]]:
+    """The (A, B) pairs to show; [] when no comparison was asked for. UserError on bad names."""
+    if run_b is None and sys_a is None and sys_b is None:
         return []
-    common = [s for s in systems_a if s in systems_b]
-    if not common:
-        raise UserError("the two runs have no system in common", file=run_b,
-                        fix="name the systems to compare with --a SYSTEM_IN_RUN --b SYSTEM_IN_RUN_B")
-    return [(s, s) for s in common]
+    ra = load_run_data(run_a)
+    rb = load_run_data(run_b) if run_b is not None else None
+    if rb is not None and sys_a is None and sys_b is None:
+        common = [n for n in ra.systems if n in rb.systems]
+        if len(common) > 1:  # the report has room for every shared system
+            return [(Side(ra, ra.system(n)), Side(rb, rb.system(n))) for n in common]
+    sides = resolve_sides(ra, rb, sys_a, sys_b)  # same rules and messages as `sumbench compare`
+    return [sides] if sides is not None else []
 
 
-def paired(recs_a: list[Record], recs_b: list[Record], metric: str) -> list[tuple[str, float, float]]:
-    a = {r.item_id: r.scores.get(metric) for r in recs_a if r.summary is not None}
-    b = {r.item_id: r.scores.get(metric) for r in recs_b if r.summary is not None}
-    return [(i, float(a[i]), float(b[i])) for i in a if i in b and _finite(a[i]) and _finite(b[i])]  # type: ignore[arg-type]
+def _summaries(run: RunData) -> dict[tuple[str, str], str]:
+    _, records = load_run(run.path)
+    return {(r.system, r.item_id): r.summary or "" for r in records}
 
 
-def metric_diff(pairs: list[tuple[str, float, float]], seed: int) -> dict[str, Any]:
-    diffs = [y - x for _, x, y in pairs]
-    n = len(diffs)
-    if not n:
-        return {"n": 0, "mean_a": None, "mean_b": None, "diff": None, "lo": None, "hi": None,
-                "wins": 0, "ties": 0, "losses": 0}
-    lo, hi = bootstrap_ci(diffs, seed)
-    return {"n": n, "mean_a": sum(x for _, x, _ in pairs) / n, "mean_b": sum(y for _, _, y in pairs) / n,
-            "diff": sum(diffs) / n, "lo": lo, "hi": hi,
-            "wins": sum(d > 1e-12 for d in diffs), "ties": sum(abs(d) <= 1e-12 for d in diffs),
-            "losses": sum(d < -1e-12 for d in diffs)}
+def changed_items(a: Side, b: Side, metric: str, summaries: dict[Path, dict[tuple[str, str], str]]) -> list[dict[str, Any]]:
+    va, vb = a.system.values(metric), b.system.values(metric)
+    common = [i for i in a.system.items if i in va and i in vb]
+    top = sorted(common, key=lambda i: (-abs(vb[i] - va[i]), i))[:TOP_CHANGED]
+    sa, sb = summaries[a.run.path], summaries[b.run.path]
+    return [{"item": i, "a": va[i], "b": vb[i], "diff": vb[i] - va[i],
+             "summary_a": sa.get((a.system.name, i), ""), "summary_b": sb.get((b.system.name, i), "")}
+            for i in top]
 
 
-def compare_pair(recs_a: list[Record], recs_b: list[Record], metrics: list[str], primary: str,
-                 seed: int) -> dict[str, Any]:
-    rows = [{"metric": m, **metric_diff(paired(recs_a, recs_b, m), seed)} for m in metrics]
-    pairs = paired(recs_a, recs_b, primary)
-    by_a = {r.item_id: r for r in recs_a}
-    by_b = {r.item_id: r for r in recs_b}
-    top = sorted(pairs, key=lambda p: (-abs(p[2] - p[1]), p[0]))[:TOP_CHANGED]
-    changed = [{"item": i, "a": x, "b": y, "diff": y - x,
-                "summary_a": by_a[i].summary or "", "summary_b": by_b[i].summary or ""} for i, x, y in top]
-    return {"metrics": [r for r in rows if r["n"]], "changed": changed, "primary": primary}
+def _label(side: Side, two_runs: bool) -> str:
+    return f"{side.system.name} ({side.run.path.name})" if two_runs else side.system.name
 
 
-def build_comparison(records_a: list[Record], records_b: list[Record], plan: list[tuple[str, str]],
-                     metrics: list[str], primary: str, seed: int, label_a: str, label_b: str) -> list[dict[str, Any]]:
+def _verdict(diff: float | None, better: str | None) -> str:
+    """'better'/'worse' for B, by the metric's direction ('' when it has none)."""
+    if not diff or better is None:
+        return ""
+    return "better" if (diff > 0) == (better == "higher") else "worse"
+
+
+def section(result: PairResult, primary: str | None, summaries: dict[Path, dict[tuple[str, str], str]]) -> dict[str, Any]:
+    two_runs = result.a.run is not result.b.run
+    rows = []
+    for r in result.rows:
+        s = r.stats
+        if not s.n:
+            continue
+        significant = r.p_holm is not None and r.p_holm < result.alpha
+        rows.append({"metric": r.metric, "better": r.better, "n": s.n, "mean_a": s.mean_a, "mean_b": s.mean_b,
+                     "diff": s.diff, "lo": s.ci_low, "hi": s.ci_high, "p": s.p, "p_holm": r.p_holm,
+                     "wins": s.wins, "ties": s.ties, "losses": s.losses, "significant": significant,
+                     "verdict": _verdict(s.diff, r.better) if significant else ""})
+    shown = [r["metric"] for r in rows]
+    metric = primary if primary in shown else (shown[0] if shown else None)
+    notes = list(result.notes)
+    if result.only_a:
+        notes.append(f"{len(result.only_a)} item(s) only in A: {', '.join(result.only_a[:10])}")
+    if result.only_b:
+        notes.append(f"{len(result.only_b)} item(s) only in B: {', '.join(result.only_b[:10])}")
+    return {"a": _label(result.a, two_runs), "b": _label(result.b, two_runs), "metrics": rows,
+            "primary": metric, "alpha": result.alpha, "notes": notes,
+            "changed": changed_items(result.a, result.b, metric, summaries) if metric else []}
+
+
+def build_comparison(run_a: Path, run_b: Path | None, sys_a: str | None, sys_b: str | None,
+                     primary: str | None) -> list[dict[str, Any]]:
+    sides = plan_sides(run_a, run_b, sys_a, sys_b)
+    summaries: dict[Path, dict[tuple[str, str], str]] = {}
     out = []
-    for sa, sb in plan:
-        ra = [r for r in records_a if r.system == sa]
-        rb = [r for r in records_b if r.system == sb]
-        res = compare_pair(ra, rb, metrics, primary, seed)
-        res.update({"a": f"{sa} ({label_a})" if label_a != label_b else sa,
-                    "b": f"{sb} ({label_b})" if label_a != label_b else sb})
-        out.append(res)
+    for a, b in sides:
+        for run in (a.run, b.run):
+            if run.path not in summaries:
+                summaries[run.path] = _summaries(run)
+        out.append(section(pair(a, b, None, seed=a.run.seed), primary, summaries))
     return out

@@ -23,17 +23,18 @@ from harness.models import Item, Record
 from harness.store import load_run
 from harness.text import find_duplicate_paragraphs, remove_duplicate_paragraphs, split_paragraphs
 
-LOWER_IS_BETTER = ("violations", "unsupported", "hallucinat", "redundancy", "contradict")
-NO_DIRECTION = ("length.", "extractiveness.", "latency", "cost")
+def direction(metric: str, gate: dict[str, Any] | None = None) -> int:
+    """+1 higher is better, -1 lower is better, 0 no direction (no 'best' marked).
 
+    The same rule as ``sumbench compare`` and ``check`` (harness.gate_config),
+    including a ``better = "..."`` override in the suite's [gate] table.
+    """
+    from harness.gate_config import direction as gate_direction
 
-def direction(metric: str) -> int:
-    """+1 higher is better, -1 lower is better, 0 descriptive (no 'best')."""
-    if any(k in metric for k in LOWER_IS_BETTER):
-        return -1
-    if metric.startswith(NO_DIRECTION):
-        return 0
-    return 1
+    rule = (gate or {}).get(metric)
+    better = rule.get("better") if isinstance(rule, dict) else None
+    d = gate_direction(metric, better if better in ("higher", "lower") else None)
+    return {"higher": 1, "lower": -1}.get(d or "", 0)
 
 
 @dataclass
@@ -44,6 +45,7 @@ class ReportData:
     records: list[Record]
     systems: list[str]
     metric_names: list[str]
+    dirs: dict[str, int] = field(default_factory=dict)
     header: dict[str, Any] = field(default_factory=dict)
     table: list[dict[str, Any]] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)
@@ -60,8 +62,10 @@ def load_report_data(run_dir: Path) -> ReportData:
         names |= set(s.get("metrics") or {})
     for r in records:
         names |= set(r.scores)
+    gate = ((manifest.get("suite") or {}).get("config") or {}).get("gate") or {}
     data = ReportData(run_dir=run_dir, manifest=manifest, metrics=metrics, records=records,
                       systems=systems, metric_names=metric_order(names))
+    data.dirs = {m: direction(m, gate) for m in data.metric_names}
     data.header = build_header(run_dir, manifest, records)
     data.table = build_table(data)
     suite_items = load_suite_items(manifest, {r.item_id for r in records}, data.notes)
@@ -140,7 +144,7 @@ def build_table(data: ReportData) -> list[dict[str, Any]]:
                      "latency_ms": sum(lat) / len(lat) if lat else None})
     if len(rows) > 1:
         for m in data.metric_names:
-            sign = direction(m)
+            sign = data.dirs.get(m, 0)
             vals = [r["cells"][m]["mean"] for r in rows if r["cells"][m]["mean"] is not None]
             if sign == 0 or len(vals) < 2 or max(vals) == min(vals):
                 continue

@@ -113,8 +113,8 @@ def test_report_compares_two_systems_and_two_runs(seed_run, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--a", "lead3"], "--a and --b go together"),
-    (["--a", "nope", "--b", "lead3"], "unknown system 'nope' for --a"),
+    (["--a", "lead3"], "say which to compare with 'lead3'"),
+    (["--a", "nope", "--b", "lead3"], "system 'nope' is not in this run"),
     (["--compare", "/nonexistent/run"], "not a run folder"),
 ])
 def test_bad_comparison_arguments_exit_2_before_writing(seed_run, tmp_path, capsys, args, message):

@@ -9,8 +9,7 @@ import pytest
 from harness.faith_spans import faithfulness_spans
 from harness.highlight import normalized_positions, segments, to_original
 from harness.html_report import data_block, script_json
-from harness.models import Record
-from harness.report_compare import build_comparison, pair_plan
+from harness.report_compare import build_comparison, plan_sides
 from harness.report_data import claim_spans, describe_system, direction
 from harness.report_svg import pareto
 from harness.errors import UserError
@@ -94,38 +93,54 @@ def test_pareto_front_by_hand():
     assert sorted(pareto(pts)) == [0, 1, 3]
 
 
-def test_metric_directions():
+def test_metric_directions_follow_the_gate_rules_and_suite_overrides():
     assert direction("rougeLsum") == 1 and direction("checklist.recall") == 1
     assert direction("checklist.violations") == -1 and direction("extractiveness.redundancy") == -1
-    assert direction("length.words") == 0 and direction("extractiveness.density") == 0
+    assert direction("length.words") == 0
+    gate = {"extractiveness.density": {"better": "lower"}, "length.words": {"better": "higher"}, "alpha": 0.05}
+    assert direction("extractiveness.density", gate) == -1 and direction("length.words", gate) == 1
 
 
-def _rec(item, system, value):
-    return Record(item_id=item, system=system, summary=f"{system} on {item}", scores={"rouge1": value})
+def _run(tmp_path, name, rows):
+    """A run folder with records (item, system, rouge1 value, summary)."""
+    run = tmp_path / name
+    run.mkdir()
+    systems = list(dict.fromkeys(r[1] for r in rows))
+    (run / "manifest.json").write_text(json.dumps({"status": "complete", "seed": 0,
+                                                   "systems": {s: {"backend": "lead"} for s in systems}}))
+    (run / "records.jsonl").write_text("".join(
+        json.dumps({"item_id": i, "system": s, "summary": text, "scores": {"rouge1": v}}) + "\n"
+        for i, s, v, text in rows))
+    return run
 
 
-def test_paired_differences_by_hand():
-    a = [_rec("i1", "A", 0.2), _rec("i2", "A", 0.5), _rec("i3", "A", 0.9), _rec("only-a", "A", 0.1)]
-    b = [_rec("i1", "B", 0.4), _rec("i2", "B", 0.5), _rec("i3", "B", 0.6)]
-    [res] = build_comparison(a + b, a + b, [("A", "B")], ["rouge1"], "rouge1", 0, "run", "run")
-    [row] = res["metrics"]
-    assert row["n"] == 3  # only-a has no partner
+def test_comparison_section_by_hand(tmp_path):
+    run = _run(tmp_path, "r", [("i1", "A", 0.2, "a1"), ("i2", "A", 0.5, "a2"), ("i3", "A", 0.9, "a3 <b>"),
+                               ("only-a", "A", 0.1, "x"),
+                               ("i1", "B", 0.4, "b1"), ("i2", "B", 0.5, "b2"), ("i3", "B", 0.6, "b3")])
+    [sec] = build_comparison(run, None, "A", "B", "rouge1")
+    [row] = sec["metrics"]
+    assert row["n"] == 3  # only-a has no partner, and is named in a note
     assert row["diff"] == pytest.approx((0.2 + 0.0 - 0.3) / 3)
     assert (row["wins"], row["ties"], row["losses"]) == (1, 1, 1)
     assert row["lo"] <= row["diff"] <= row["hi"]
-    assert [c["item"] for c in res["changed"]] == ["i3", "i1", "i2"]
-    assert res["changed"][0]["diff"] == pytest.approx(-0.3)
+    assert any("only-a" in n for n in sec["notes"])
+    assert [c["item"] for c in sec["changed"]] == ["i3", "i1", "i2"]
+    assert sec["changed"][0]["diff"] == pytest.approx(-0.3)
+    assert (sec["changed"][0]["summary_a"], sec["changed"][0]["summary_b"]) == ("a3 <b>", "b3")
 
 
-def test_pair_plan_errors_and_defaults():
-    with pytest.raises(UserError, match="--a and --b go together"):
-        pair_plan(["x"], ["x"], "x", None, False, "r", "r")
-    with pytest.raises(UserError, match="unknown system 'z'"):
-        pair_plan(["x"], ["x"], "z", "x", False, "r", "r")
-    with pytest.raises(UserError, match="no system in common"):
-        pair_plan(["x"], ["y"], None, None, True, "r", "r2")
-    assert pair_plan(["x", "y", "z"], ["z", "x"], None, None, True, "r", "r2") == [("x", "x"), ("z", "z")]
-    assert pair_plan(["x"], ["x"], None, None, False, "r", "r") == []
+def test_two_runs_compare_every_shared_system(tmp_path):
+    a = _run(tmp_path, "a", [("i1", "x", 0.1, ""), ("i1", "y", 0.2, ""), ("i1", "z", 0.3, "")])
+    b = _run(tmp_path, "b", [("i1", "x", 0.4, ""), ("i1", "z", 0.3, "")])
+    secs = build_comparison(a, b, None, None, "rouge1")
+    assert [(s["a"], s["b"]) for s in secs] == [("x (a)", "x (b)"), ("z (a)", "z (b)")]
+    assert secs[0]["metrics"][0]["diff"] == pytest.approx(0.3)
+    assert plan_sides(a, None, None, None) == []
+    with pytest.raises(UserError, match="3 systems"):
+        plan_sides(a, None, "x", None)
+    with pytest.raises(UserError, match="not in this run"):
+        plan_sides(a, b, "x", "y")
 
 
 def test_header_describes_systems_with_prompt_hash_and_no_secrets():
