@@ -87,6 +87,10 @@ def _usage_lines(run_dir: Path) -> str:
         cost = "no price" if s.get("cost_usd") is None else f"{s['cost_usd']:.4f} USD"
         out.append(f"{name}: {s['prompt_tokens']} prompt + {s['completion_tokens']} completion tokens, "
                    f"{cost}, {s.get('cached', 0)} of {s['records']} records from cache")
+    for name, s in read_metrics(run_dir)["systems"].items():
+        if s.get("spread"):
+            shown = ", ".join(f"{m} {v:.3f}" for m, v in list(s["spread"].items())[:5])
+            out.append(f"{name}: {s['samples_per_item']} samples per item; mean per-item std. dev.: {shown}")
     return ("\n" + "\n".join(out) + "\n") if out else ""
 
 

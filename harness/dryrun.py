@@ -49,10 +49,9 @@ def render_dry_run(rows: list[dict[str, Any]], skipped: dict[str, str]) -> str:
         out = f"{'≤' if r['cap'] else '~'}{r['output']}"
         cost = "no price" if r["cost"] is None and r["requests"] else f"{r['cost'] or 0:.4f}"
         body.append([r["system"], str(r["pairs"]), str(r["requests"]), str(r["cached"]), f"~{r['input']}", out, cost])
-    for name, why in skipped.items():
-        body.append([name, "–", f"skipped: {why}", "", "", "", ""])
     total = sum(r["cost"] or 0.0 for r in rows)
     lines = ["dry run: no request was made", "", render_text_table(header, body), "",
              f"estimated total: {sum(r['requests'] for r in rows)} requests, ~{total:.4f} USD "
              "(tokens ≈ characters/4; output = max_tokens cap (≤) or 200 per request (~))"]
+    lines += [f"note: a real run would skip {name}: {why}" for name, why in skipped.items()]
     return "\n".join(lines)

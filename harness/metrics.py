@@ -51,6 +51,12 @@ def compute_metrics(records: list[Record], systems: list[str], seed: int) -> dic
             "cost_usd": round(sum(costs), 6) if costs else None,
             "metrics": {m: describe(values[m], seed) for m in metric_order(values)},
         }
+        spreads = [r.spread for r in recs if r.samples]
+        if spreads:  # repeats > 1: mean over items of the per-item std. dev. across samples
+            out["systems"][name]["samples_per_item"] = max(len(r.samples) for r in recs)
+            out["systems"][name]["spread"] = {
+                m: round(sum(sp.get(m, 0.0) for sp in spreads) / len(spreads), 6)
+                for m in metric_order({k for sp in spreads for k in sp})}
     return out
 
 

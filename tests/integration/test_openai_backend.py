@@ -1,0 +1,181 @@
+"""The openai backend against the local FAKE server: keys, retries, faults, cache, structured output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import harness.backends  # noqa: F401  (registers backends)
+from harness import retry
+from harness.backends.base import BackendError
+from harness.cache import Cache
+from harness.models import Item
+from harness.registry import backends
+from harness.testing.fake_server import FakeServer
+
+SECRET = "sk-test-SECRET-0123456789abcdef"
+ARTICLE = "The bridge opened on Monday. It cost 4 million euros. Residents cheered. Traffic fell by half."
+ITEM = Item(id="a", article=ARTICLE)
+
+
+@pytest.fixture(autouse=True)
+def no_sleep_no_env(monkeypatch):
+    waits: list[float] = []
+    monkeypatch.setattr(retry, "SLEEP", waits.append)
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "MY_GATEWAY_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    return waits
+
+
+@pytest.fixture
+def server():
+    with FakeServer(retry_after=2, hang_seconds=5) as srv:
+        yield srv
+
+
+def make(server, tmp_path, **opts):
+    options = {"model": "gpt-test", "base_url": server.base_url, **opts}
+    return backends.create("openai", options, cache=Cache(tmp_path / "cache"))
+
+
+def cache_files(tmp_path):
+    return [p for p in (tmp_path / "cache").rglob("*.json")] if (tmp_path / "cache").exists() else []
+
+
+def test_custom_base_url_never_gets_openai_key(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    b = make(server, tmp_path)
+    assert b.missing_key() is None
+    b.summarize(ARTICLE, ITEM)
+    assert server.auth_seen and not any(SECRET in a for a in server.auth_seen)
+
+
+def test_named_key_env_is_sent_and_required(server, tmp_path, monkeypatch):
+    b = make(server, tmp_path, api_key_env="MY_GATEWAY_KEY")
+    assert b.missing_key() == "MY_GATEWAY_KEY"
+    monkeypatch.setenv("MY_GATEWAY_KEY", SECRET)
+    assert b.missing_key() is None
+    b.summarize(ARTICLE, ITEM)
+    assert server.auth_seen == {f"Bearer {SECRET}"}
+    assert SECRET not in json.dumps(b.describe())
+
+
+def test_default_endpoint_needs_openai_key(monkeypatch, tmp_path):
+    b = backends.create("openai", {"model": "gpt-4o-mini"}, cache=None)
+    assert b.base_url == "https://api.openai.com/v1" and b.missing_key() == "OPENAI_API_KEY"
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    b = backends.create("openai", {"model": "m"}, cache=None)
+    assert b.base_url == "http://127.0.0.1:9/v1" and b.missing_key() is None
+
+
+def test_summary_usage_cost_and_cache(server, tmp_path):
+    b = make(server, tmp_path, price={"input": 1.0, "output": 2.0})
+    first = b.summarize(ARTICLE, ITEM)
+    assert first.text.startswith("[fake] The bridge opened on Monday.") and not first.cached
+    u = first.usage
+    assert u["prompt_tokens"] > 0 and u["completion_tokens"] > 0
+    assert first.cost_usd == pytest.approx((u["prompt_tokens"] * 1.0 + u["completion_tokens"] * 2.0) / 1e6)
+    again = make(server, tmp_path, timeout=5, max_attempts=2, rpm=1000, price={"input": 9, "output": 9})
+    second = again.summarize(ARTICLE, ITEM)  # settings that cannot change the answer share the cache
+    assert second.cached and second.text == first.text and server.requests == 1
+    other = make(server, tmp_path, temperature=0.7)
+    assert not other.summarize(ARTICLE, ITEM).cached and server.requests == 2
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "503", "drop", "hang"])
+def test_transient_faults_are_retried(server, tmp_path, fault, no_sleep_no_env):
+    b = make(server, tmp_path, timeout=0.3)
+    server.script(fault, "ok")
+    out = b.summarize(ARTICLE, ITEM)
+    assert out.text.startswith("[fake]") and server.requests == 2
+    if fault == "429":
+        assert no_sleep_no_env == [2.0]  # the server's Retry-After
+        assert b.limit.decreases == 1
+
+
+@pytest.mark.parametrize("fault, words", [("401", "HTTP 401"), ("malformed", "malformed response body")])
+def test_permanent_failures_are_not_retried_or_cached(server, tmp_path, fault, words, monkeypatch):
+    monkeypatch.setenv("MY_GATEWAY_KEY", SECRET)
+    b = make(server, tmp_path, api_key_env="MY_GATEWAY_KEY")
+    server.script(fault)
+    with pytest.raises(BackendError) as ei:
+        b.summarize(ARTICLE, ITEM)
+    assert words in str(ei.value) and SECRET not in str(ei.value)
+    assert server.requests == 1 and cache_files(tmp_path) == []
+
+
+def test_gives_up_with_attempt_count(server, tmp_path):
+    b = make(server, tmp_path, max_attempts=3)
+    server.script("503", "503", "503", "ok")
+    with pytest.raises(BackendError, match=r"HTTP 503 .*after 3 attempts"):
+        b.summarize(ARTICLE, ITEM)
+    assert server.requests == 3
+
+
+@pytest.mark.parametrize("answer, words", [("", "empty answer"), ("   \n", "empty answer")])
+def test_empty_answers_are_errors_and_never_cached(tmp_path, answer, words):
+    with FakeServer(responder=lambda body: answer) as srv:
+        b = make(srv, tmp_path)
+        with pytest.raises(BackendError, match=words):
+            b.summarize(ARTICLE, ITEM)
+    assert cache_files(tmp_path) == []
+
+
+def test_refusal_is_an_error(tmp_path, monkeypatch):
+    with FakeServer() as srv:
+        original = srv.completion
+
+        def refusing(body):
+            out = original(body)
+            out["choices"][0]["message"].update(content=None, refusal="I can't help with that.")
+            return out
+        monkeypatch.setattr(srv, "completion", refusing)
+        b = make(srv, tmp_path)
+        with pytest.raises(BackendError, match="model refused: I can't help"):
+            b.summarize(ARTICLE, ITEM)
+    assert cache_files(tmp_path) == []
+
+
+def test_complete_with_json_schema_returns_conforming_data(server, tmp_path):
+    schema = {"type": "object", "required": ["claims"], "additionalProperties": False, "properties": {
+        "claims": {"type": "array", "items": {"$ref": "#/$defs/claim"}}},
+        "$defs": {"claim": {"type": "object", "properties": {
+            "id": {"type": "string"}, "verdict": {"enum": ["present", "absent"]},
+            "confidence": {"type": "number", "minimum": 0}}}}}
+    b = make(server, tmp_path)
+    c = b.complete([{"role": "user", "content": "Judge these claims."}], json_schema=schema)
+    assert c.data == {"claims": [{"id": "[fake]", "verdict": "present", "confidence": 0.0}]}
+    assert not c.cached
+    assert b.complete([{"role": "user", "content": "Judge these claims."}], json_schema=schema).cached
+    assert server.requests == 1
+
+
+def test_invalid_json_for_schema_is_error_not_cached(tmp_path):
+    with FakeServer(responder=lambda body: "not json") as srv:
+        b = make(srv, tmp_path)
+        with pytest.raises(BackendError, match="not valid JSON"):
+            b.complete([{"role": "user", "content": "x"}], json_schema={"type": "object"})
+    assert cache_files(tmp_path) == []
+
+
+def test_samples_have_their_own_cache_entries_and_seeds(server, tmp_path):
+    b = make(server, tmp_path, temperature=1.0, seed=1)
+    texts = [b.summarize(ARTICLE, ITEM, sample=k).text for k in range(3)]
+    assert server.requests == 3 and len(set(texts)) > 1  # fake varies with the seed (seed + k)
+    assert [b.summarize(ARTICLE, ITEM, sample=k).cached for k in range(3)] == [True] * 3
+    assert server.requests == 3
+
+
+def test_front_matter_params_are_sent_and_options_override(server, tmp_path):
+    seen = []
+    server.responder = lambda body: seen.append(body) or None
+    (tmp_path / "p.txt").write_text("---\ntemperature = 0.2\nmax_tokens = 30\nsystem = \"S\"\n---\n"
+                                    "Summarize.\n<article>\n{article}\n</article>\n", encoding="utf-8")
+    b = backends.create("openai", {"model": "m", "base_url": server.base_url, "prompt": str(tmp_path / "p.txt"),
+                                   "max_tokens": 60, "extra_body": {"top_k": 5}}, cache=None)
+    out = b.summarize(ARTICLE, ITEM)
+    body = seen[0]
+    assert body["temperature"] == 0.2 and body["max_tokens"] == 60 and body["top_k"] == 5
+    assert body["messages"][0] == {"role": "system", "content": "S"}
+    assert out.meta["prompt_sha256"] == b.prompt.sha256
