@@ -1,0 +1,196 @@
+"""`sumbench run` with LLM systems against the local FAKE server: cache, dry run, keys, faults, budget, repeats."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from pathlib import Path
+
+import pytest
+
+from harness import retry
+from harness.cli import main
+from harness.testing.fake_server import FakeServer
+from harness.testing.synthetic import write_synthetic_suite
+from tests.paths import ROOT
+
+SECRET = "sk-e2e-SECRET-9f8e7d6c5b4a"
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch, tmp_path):
+    monkeypatch.setattr(retry, "SLEEP", lambda seconds: None)
+    monkeypatch.setenv("SUMBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SYN_KEY"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def server():
+    with FakeServer() as srv:
+        yield srv
+
+
+def records(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def manifest(run_dir: Path) -> dict:
+    return json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_prompt_variants_on_seed_then_served_from_cache(server, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    assert main(["run", str(ROOT / "datasets" / "prompts"), "--out", str(tmp_path / "r1")]) == 0
+    assert server.requests == 3
+    first = {r["system"]: r for r in records(tmp_path / "r1")}
+    assert set(first) == {"lead3", "mini-concise", "mini-bullets", "mini-one-sentence"}
+    for variant in ("concise", "bullets", "one-sentence"):
+        rec = first[f"mini-{variant}"]
+        file_hash = hashlib.sha256((ROOT / "prompts" / f"{variant}.txt").read_bytes()).hexdigest()
+        assert rec["prompt_sha256"] == file_hash
+        assert rec["summary"].startswith("[fake]") and not rec["cached"] and rec["cost_usd"] > 0
+    assert first["lead3"]["prompt_sha256"] is None
+
+    assert main(["run", str(ROOT / "datasets" / "prompts"), "--out", str(tmp_path / "r2")]) == 0
+    assert server.requests == 3  # the second run never reached the server
+    second = {r["system"]: r for r in records(tmp_path / "r2")}
+    for name in ("mini-concise", "mini-bullets", "mini-one-sentence"):
+        assert second[name]["cached"] is True and second[name]["summary"] == first[name]["summary"]
+    metrics = json.loads((tmp_path / "r2" / "metrics.json").read_text())
+    assert metrics["systems"]["mini-concise"]["cached"] == 1
+
+
+def test_fifty_synthetic_items_second_run_makes_no_request(server, tmp_path, capsys):
+    suite = write_synthetic_suite(tmp_path / "ds", 50, base_url=server.base_url)
+    assert main(["run", str(suite), "--out", str(tmp_path / "r1")]) == 0
+    assert server.requests == 150
+    assert main(["run", str(suite), "--out", str(tmp_path / "r2")]) == 0
+    assert server.requests == 150
+    recs = records(tmp_path / "r2")
+    assert len(recs) == 150 and all(r["cached"] for r in recs)
+    out = capsys.readouterr().out
+    assert "50 of 50 records from cache" in out
+
+
+def test_dry_run_counts_without_requesting(server, tmp_path, capsys):
+    suite = write_synthetic_suite(tmp_path / "ds", 10, base_url=server.base_url, variants=("concise",))
+    assert main(["run", str(suite), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    row = next(line.split() for line in out.splitlines() if line.startswith("concise"))
+    assert row[1:4] == ["10", "10", "0"]  # pairs, requests, cached
+    assert server.requests == 0 and not (tmp_path / "cache").exists()
+    assert not Path("results").exists() or not any(Path("results").glob("*_synthetic_*"))
+    assert main(["run", str(suite), "--out", str(tmp_path / "r")]) == 0
+    capsys.readouterr()
+    assert main(["run", str(suite), "--dry-run"]) == 0
+    row = next(line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("concise"))
+    assert row[1:4] == ["10", "0", "10"]
+    assert server.requests == 10
+
+
+def test_no_cache_flag_requests_again_and_writes_nothing(server, tmp_path):
+    suite = write_synthetic_suite(tmp_path / "ds", 3, base_url=server.base_url, variants=("concise",))
+    for n in (1, 2):
+        assert main(["run", str(suite), "--no-cache", "--out", str(tmp_path / f"r{n}")]) == 0
+    assert server.requests == 6 and not (tmp_path / "cache").exists()
+    assert not any(r["cached"] for r in records(tmp_path / "r2"))
+
+
+def test_missing_key_skips_llm_systems_unless_strict(tmp_path, capsys):
+    assert main(["run", str(ROOT / "datasets" / "prompts"), "--out", str(tmp_path / "r")]) == 0
+    err = capsys.readouterr().err
+    assert "system 'mini-concise' skipped: $OPENAI_API_KEY is not set" in err
+    assert [r["system"] for r in records(tmp_path / "r")] == ["lead3"]
+    assert set(manifest(tmp_path / "r")["skipped"]) == {"mini-concise", "mini-bullets", "mini-one-sentence"}
+    assert main(["run", str(ROOT / "datasets" / "prompts"), "--strict", "--out", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "suite.toml:" in err[0] and "OPENAI_API_KEY" in err[0]
+    assert not (tmp_path / "s").exists()
+
+
+def test_twenty_percent_faults_every_record_settles_and_no_key_is_written(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYN_KEY", SECRET)
+    faults = ("429", "500", "503", "malformed", "drop", "hang")
+    with FakeServer(fault_rate=0.2, fault_kinds=faults, seed=7, hang_seconds=3, require_key=SECRET) as srv:
+        suite = write_synthetic_suite(tmp_path / "ds", 50, base_url=srv.base_url,
+                                      extra='api_key_env = "SYN_KEY"\ntimeout = 0.3\nmax_attempts = 4')
+        code = main(["run", str(suite), "--out", str(tmp_path / "r"), "--concurrency", "16"])
+        outcomes = dict(srv.outcomes)
+    recs = records(tmp_path / "r")
+    assert sorted((r["item_id"], r["system"]) for r in recs) == sorted(
+        (f"syn-{i:04d}", v) for i in range(50) for v in ("concise", "bullets", "one-sentence"))
+    assert all((r["summary"] is None) != (r["error"] is None) for r in recs)
+    n_errors = sum(r["error"] is not None for r in recs)
+    assert sum(outcomes.get(k, 0) for k in faults) > 0.1 * sum(outcomes.values())  # faults really happened
+    assert n_errors > 0 and all("malformed" in r["error"] or "attempts" in r["error"] for r in recs if r["error"])
+    assert code == 1  # errors beyond the suite's error budget (0)
+    assert manifest(tmp_path / "r")["status"] == "complete"
+    written = [p for d in (tmp_path / "r", tmp_path / "cache") for p in d.rglob("*") if p.is_file()]
+    assert len(written) > 100
+    for p in written:
+        assert SECRET not in p.read_text(encoding="utf-8", errors="replace"), p
+
+
+def test_max_cost_stops_cleanly_and_resume_finishes(server, tmp_path, capsys):
+    suite = write_synthetic_suite(tmp_path / "ds", 20, base_url=server.base_url, variants=("concise",))
+    code = main(["run", str(suite), "--out", str(tmp_path / "r"), "--concurrency", "1", "--max-cost", "0.0001"])
+    assert code == 1
+    assert "--max-cost" in capsys.readouterr().err
+    partial = records(tmp_path / "r")
+    spent = sum(r["cost_usd"] for r in partial)
+    assert 0 < len(partial) < 20 and spent >= 0.0001
+    # it stopped right after crossing the budget: only the one request already in flight
+    # (--concurrency 1) finished after the record that crossed it
+    assert sum(r["cost_usd"] for r in partial[:-2]) < 0.0001
+    m = manifest(tmp_path / "r")
+    assert m["status"] == "interrupted" and not (tmp_path / "r" / "metrics.json").exists()
+    assert main(["run", "--resume", str(tmp_path / "r"), "--max-cost", "1"]) == 0
+    recs = records(tmp_path / "r")
+    assert sorted(r["item_id"] for r in recs) == [f"syn-{i:04d}" for i in range(20)]
+    assert server.requests == 20  # nothing finished was requested again
+    assert manifest(tmp_path / "r")["status"] == "complete"
+
+
+def test_repeats_sample_average_and_report_spread(server, tmp_path):
+    suite = write_synthetic_suite(tmp_path / "ds", 5, base_url=server.base_url, variants=("concise",),
+                                  extra="repeats = 3\ntemperature = 1.0\nseed = 1")
+    assert main(["run", str(suite), "--out", str(tmp_path / "r")]) == 0
+    assert server.requests == 15
+    recs = records(tmp_path / "r")
+    assert len(recs) == 5
+    for r in recs:
+        assert len(r["samples"]) == 3
+        r1 = [s["scores"]["rouge1"] for s in r["samples"]]
+        assert r["scores"]["rouge1"] == pytest.approx(statistics.fmean(r1))
+        assert r["spread"]["rouge1"] == pytest.approx(statistics.stdev(r1))
+        assert r["summary"] == r["samples"][0]["summary"]
+    assert any(r["spread"]["rouge1"] > 0 for r in recs)  # the samples did differ
+    m = json.loads((tmp_path / "r" / "metrics.json").read_text())["systems"]["concise"]
+    assert m["samples_per_item"] == 3
+    assert m["spread"]["rouge1"] == pytest.approx(statistics.fmean(r["spread"]["rouge1"] for r in recs), abs=1e-6)
+    assert main(["run", str(suite), "--out", str(tmp_path / "r2")]) == 0
+    assert server.requests == 15  # every sample has its own cache entry
+
+
+def test_repeats_on_a_deterministic_backend_is_a_config_error(tmp_path, write, capsys):
+    write("ds/suite.toml", 'name = "x"\nitems = "i/*.toml"\n[[systems]]\nname = "l"\nbackend = "lead"\nrepeats = 2\n')
+    write("ds/i/a.toml", 'id = "a"\narticle = "One. Two. Three."\nreferences = ["One."]\n')
+    assert main(["run", str(tmp_path / "ds"), "--out", str(tmp_path / "r")]) == 2
+    assert "cannot draw different samples" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_resume_refuses_complete_and_changed_runs(server, tmp_path, capsys):
+    suite = write_synthetic_suite(tmp_path / "ds", 3, base_url=server.base_url, variants=("concise",))
+    assert main(["run", str(suite), "--out", str(tmp_path / "r")]) == 0
+    capsys.readouterr()
+    assert main(["run", "--resume", str(tmp_path / "r")]) == 2
+    assert "already complete" in capsys.readouterr().err
+    m = manifest(tmp_path / "r")
+    m["status"] = "interrupted"
+    (tmp_path / "r" / "manifest.json").write_text(json.dumps(m))
+    suite.write_text(suite.read_text() + "\n# edited\n")
+    assert main(["run", "--resume", str(tmp_path / "r")]) == 2
+    assert "changed since this run started" in capsys.readouterr().err

@@ -1,0 +1,70 @@
+"""kill -9 in the middle of a run, then --resume: one record per pair, same summaries, nothing re-requested."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from harness import retry
+from harness.cli import main
+from harness.testing.fake_server import FakeServer
+from harness.testing.synthetic import write_synthetic_suite
+from tests.paths import ROOT
+
+N_ITEMS = 30
+VARIANTS = ("concise", "one-sentence")
+
+
+def lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+def test_kill_9_then_resume(tmp_path, monkeypatch):
+    monkeypatch.setattr(retry, "SLEEP", lambda seconds: None)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with FakeServer(latency=0.03) as srv:
+        suite = write_synthetic_suite(tmp_path / "ds", N_ITEMS, base_url=srv.base_url, variants=VARIANTS)
+        out = tmp_path / "killed"
+        env = {**os.environ, "SUMBENCH_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+        proc = subprocess.Popen([sys.executable, "-m", "harness", "run", str(suite), "--out", str(out),
+                                 "--concurrency", "2"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while len(lines(out / "records.jsonl")) < 8 and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.01)
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait(timeout=10)
+        before = lines(out / "records.jsonl")
+        assert 8 <= len(before) < N_ITEMS * len(VARIANTS), "the run must be killed part-way"
+        assert json.loads((out / "manifest.json").read_text())["status"] == "running"
+        with (out / "records.jsonl").open("a", encoding="utf-8") as fh:
+            fh.write('{"item_id": "syn-00')  # what a kill during a write leaves behind
+        requests_before = srv.requests
+        srv.latency = 0.0  # only the killed run needed to be slow
+
+        monkeypatch.setenv("SUMBENCH_CACHE_DIR", str(tmp_path / "cache"))
+        assert main(["run", "--resume", str(out)]) == 0
+        resumed_requests = srv.requests - requests_before
+
+        monkeypatch.setenv("SUMBENCH_CACHE_DIR", str(tmp_path / "other-cache"))
+        assert main(["run", str(suite), "--out", str(tmp_path / "straight")]) == 0
+
+    recs = [json.loads(x) for x in lines(out / "records.jsonl")]
+    pairs = [(r["item_id"], r["system"]) for r in recs]
+    assert len(pairs) == len(set(pairs)) == N_ITEMS * len(VARIANTS)
+    assert [json.loads(x) for x in before] == recs[: len(before)]  # finished records kept as they were
+    # finished pairs were not requested again (in-flight ones at the kill may be)
+    assert resumed_requests <= N_ITEMS * len(VARIANTS) - len(before)
+    straight = {(r["item_id"], r["system"]): r["summary"]
+                for r in map(json.loads, lines(tmp_path / "straight" / "records.jsonl"))}
+    assert {(r["item_id"], r["system"]): r["summary"] for r in recs} == straight
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["status"] == "complete" and len(m["resumed"]) == 1
+    assert (out / "metrics.json").exists()
