@@ -176,6 +176,12 @@ def evaluate(run: RunData, rules: Rules, baseline: Baseline | None, baseline_pat
                         fix="pass --baseline FILE (create one with --update-baseline FILE)")
     if baseline is not None:
         _check_baseline(baseline, baseline_path, run, needs_base, result)
+        for s in sorted(needs_base):
+            for metric, rule in rules.gate.rules.items():
+                if rule.max_drop is not None and (rule.systems is None or s in rule.systems) \
+                        and metric not in baseline.systems[s].means:
+                    raise UserError(f"the baseline has no {metric!r} scores for {s!r}", file=baseline_path,
+                                    fix="refresh it with --update-baseline from a run that scores this metric")
     drops: list[Outcome] = []
     for s in gated:
         for metric, rule in rules.gate.rules.items():

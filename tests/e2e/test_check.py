@@ -265,3 +265,15 @@ def test_rules_fall_back_to_the_manifest_when_the_suite_file_is_gone(tmp_path, c
     assert main(["check", str(pair.run_b)]) == 1
     out = capsys.readouterr().out
     assert "FAIL model: rougeLsum >= 0.99" in out and "using the [gate] rules recorded in the manifest" in out
+
+
+def test_baseline_without_the_gated_metric_is_a_usage_error(tmp_path, capsys):
+    pair = make_pair(tmp_path / "syn", n=10, seed=0)
+    base = baseline_of(pair.run_a, tmp_path)
+    data = json.loads(base.read_text())
+    for item in data["systems"]["model"]["scores"].values():
+        del item["rouge1"]
+    del data["systems"]["model"]["means"]["rouge1"], data["systems"]["model"]["n"]["rouge1"]
+    base.write_text(json.dumps(data))
+    assert main(["check", str(pair.run_b), "--baseline", str(base)]) == 2
+    assert "the baseline has no 'rouge1' scores for 'model'" in capsys.readouterr().err
