@@ -68,7 +68,17 @@ class Registry(Generic[T]):
                                 fix=f"known options: {known}") from None
             raise UserError(f"option '{field}' of {self.kind} '{name}': {err.get('msg')}",
                             fix="see `sumbench list " + self.kind + "s` and the README") from None
-        return cls(opts, **context)  # type: ignore[call-arg]
+        return cls(opts, **_accepted(cls, context))  # type: ignore[call-arg]
+
+
+def _accepted(cls: type, context: dict[str, Any]) -> dict[str, Any]:
+    """The context keywords ``cls`` takes (all of them if it has ``**kwargs``)."""
+    import inspect
+
+    params = inspect.signature(cls.__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return context
+    return {k: v for k, v in context.items() if k in params}
 
 
 backends: Registry[Any] = Registry("backend")

@@ -108,7 +108,7 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
     built = []
     for name in suite.config.scorers:
         try:
-            built.append((name, scorers.create(name, suite.config.scorer.get(name, {}))))
+            built.append((name, scorers.create(name, suite.config.scorer.get(name, {}), suite=suite, cache=cache)))
         except UserError as exc:
             raise UserError(exc.what, file=suite.path, line=suite.line_of("scorers"), fix=exc.fix) from None
     for name in suite.config.scorer:

@@ -1,21 +1,31 @@
 """Checklist: required claims a summary must carry, forbidden ones it must not assert.
 
-Deterministic: a claim is present when any of its patterns matches the
-summary (case-insensitive, whitespace-normalised). Claims without patterns
-are left undecided (an LLM judge decides those when configured) and do not
-count towards the metrics.
+Deterministic first: a claim is present when any of its patterns matches
+the summary (case-insensitive, whitespace-normalised). Claims without
+patterns, or with ``judge = true``, are decided by the LLM judge when one is
+configured (``[scorer.checklist] judge = {backend = "openai", ...}``, see
+``harness.scorers.judge``); otherwise they stay undecided and do not count.
+A judge verdict "supported" makes the claim present; "contradicted" and
+"absent" make it absent (the judge's own word is kept in details).
 
 Metrics: ``checklist.recall`` — share of decided required claims present;
 ``checklist.violations`` — share of decided forbidden claims present
-(0 = no violation; the count is in details).
+(0 = no violation; the count is in details). Claims the judge could not
+decide (malformed answer, failed call) are ``nan`` verdicts: excluded from
+both means, counted in ``checklist.judge_errors`` (a count); if every claim
+of a kind is ``nan`` the metric itself is NaN. With ``judge_repeats = N``,
+``checklist.judge_agreement`` is the mean agreement of the judged claims.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from harness.errors import UserError
 from harness.models import Claim, Item
 from harness.patterns import first_match
 from harness.registry import scorers
@@ -23,8 +33,19 @@ from harness.scorers.base import Score
 from harness.text import normalize_ws
 
 
+_UNSET: Any = object()  # "no cache given": the judge backend then uses its default cache
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class ChecklistOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    judge: dict[str, Any] | None = Field(
+        default=None, description='judge backend and its options, e.g. {backend = "openai", model = "gpt-4o-mini"}')
+    judge_repeats: int = Field(default=1, ge=1, le=20)
+    judge_prompt: str | None = None  # template with {claims} and {summary}; default prompts/judge/checklist.txt
 
 
 def check_claim(claim: Claim, text: str) -> dict[str, Any]:
@@ -45,14 +66,72 @@ def check_claim(claim: Claim, text: str) -> dict[str, Any]:
 
 
 def checklist_metrics(verdicts: list[dict[str, Any]]) -> dict[str, float]:
-    req = [v for v in verdicts if v["kind"] == "required" and v["verdict"] in ("present", "absent")]
-    forb = [v for v in verdicts if v["kind"] == "forbidden" and v["verdict"] in ("present", "absent")]
     metrics: dict[str, float] = {}
-    if req:
-        metrics["checklist.recall"] = sum(v["verdict"] == "present" for v in req) / len(req)
-    if forb:
-        metrics["checklist.violations"] = sum(v["verdict"] == "present" for v in forb) / len(forb)
+    for kind, name in (("required", "checklist.recall"), ("forbidden", "checklist.violations")):
+        decided = [v for v in verdicts if v["kind"] == kind and v["verdict"] in ("present", "absent")]
+        if decided:
+            metrics[name] = sum(v["verdict"] == "present" for v in decided) / len(decided)
+        elif any(v["kind"] == kind and v["verdict"] == "nan" for v in verdicts):
+            metrics[name] = math.nan  # the judge failed on every such claim: counted, not hidden
     return metrics
+
+
+def build_judge(options: ChecklistOptions, suite: Any, cache: Any) -> Any:
+    """The judge from ``[scorer.checklist] judge = {...}`` (validated now, so typos fail before the run)."""
+    if options.judge is None:
+        return None
+    from harness.registry import backends
+    from harness.scorers.judge import Judge, load_judge_prompt
+
+    cfg = dict(options.judge)
+    kind = cfg.pop("backend", None)
+    if not isinstance(kind, str):
+        raise UserError("[scorer.checklist] judge has no 'backend'",
+                        fix='write judge = {backend = "openai", model = "..."}')
+    extra = {"cache": cache} if cache is not _UNSET else {}
+    try:
+        backend = backends.create(kind, cfg, suite=suite, **extra)
+    except UserError as exc:
+        raise UserError(f"checklist judge: {exc.what}", fix=exc.fix) from None
+    missing = getattr(backend, "missing_key", lambda: None)()
+    if missing:
+        raise UserError(f"the checklist judge needs ${missing}, which is not set",
+                        fix="export it, or remove 'judge' from [scorer.checklist]")
+    template, where = load_judge_prompt(options.judge_prompt, getattr(suite, "dir", None))
+    judge = Judge(backend, template, repeats=options.judge_repeats)
+    judge.prompt_path = where
+    return judge
+
+
+def apply_judge(verdicts: list[dict[str, Any]], claims: list[Claim], judge: Any, summary: str
+                ) -> dict[str, Any]:
+    """Replace undecided (or ``judge = true``) verdicts by the judge's; returns the judge details."""
+    from harness.scorers.judge import locate
+
+    todo = [c for c in claims if c.judge or not c.patterns]
+    if not todo:
+        return {}
+    decisions, usage = judge.decide(summary, todo)
+    by_id = {v["id"]: v for v in verdicts}
+    for c in todo:
+        d, v = decisions[c.id], by_id[c.id]
+        if c.patterns:
+            v["pattern_verdict"] = v["verdict"]
+        v.pop("reason", None)
+        v["decided_by"] = "judge"
+        v["judge_verdict"] = d["verdict"]
+        if d["verdict"] == "nan":
+            v["verdict"], v["reason"] = "nan", d["reason"]
+            continue
+        v["verdict"] = "present" if d["verdict"] == "supported" else "absent"
+        for key in ("agreement", "votes", "invalid_votes"):
+            if key in d:
+                v[key] = d[key]
+        ev = locate(d.get("evidence", ""), summary)
+        if ev:
+            v["evidence"] = ev
+    return {"usage": usage, "repeats": judge.repeats, "prompt": judge.prompt_path,
+            "claims": len(todo), "nan": sum(decisions[c.id]["verdict"] == "nan" for c in todo)}
 
 
 @scorers.register("checklist")
@@ -61,21 +140,36 @@ class Checklist:
 
     Options: ClassVar[type[BaseModel]] = ChecklistOptions
 
-    def __init__(self, options: ChecklistOptions):
+    def __init__(self, options: ChecklistOptions, suite: Any = None, cache: Any = _UNSET, **context: Any):
         self.options = options
+        self.judge = build_judge(options, suite, cache)
 
     def score(self, item: Item, summary: str, article: str) -> Score:
         text = normalize_ws(summary)
         verdicts = [check_claim(c, text) for c in item.checklist]
-        details = {
+        judged = apply_judge(verdicts, item.checklist, self.judge, summary) if self.judge else {}
+        details: dict[str, Any] = {
             "claims": verdicts,
             "missed": [v["id"] for v in verdicts if v["kind"] == "required" and v["verdict"] == "absent"],
             "violated": [v["id"] for v in verdicts if v["kind"] == "forbidden" and v["verdict"] == "present"],
             "undecided": [v["id"] for v in verdicts if v["verdict"] == "undecided"],
         }
-        return Score(checklist_metrics(verdicts), details)
+        metrics = checklist_metrics(verdicts)
+        if judged:
+            details["judge"] = judged
+            details["nan"] = [v["id"] for v in verdicts if v["verdict"] == "nan"]
+            metrics["checklist.judge_errors"] = float(judged["nan"])
+            agreement = [v["agreement"] for v in verdicts if "agreement" in v]
+            if self.options.judge_repeats > 1 and agreement:
+                metrics["checklist.judge_agreement"] = sum(agreement) / len(agreement)
+        return Score(metrics, details)
 
     def settings(self) -> dict[str, Any]:
-        return {"matching": "regex module, IGNORECASE, whitespace-normalised summary, 1s timeout per pattern",
+        judge = None
+        if self.judge is not None:
+            judge = {**self.judge.backend.describe(), "repeats": self.options.judge_repeats,
+                     "prompt": self.judge.prompt_path, "prompt_sha256": _sha256(self.judge.template)}
+        return {"judge": judge,
+                "matching": "regex module, IGNORECASE, whitespace-normalised summary, 1s timeout per pattern",
                 "recall": "present required / decided required",
                 "violations": "present forbidden / decided forbidden"}

@@ -1,0 +1,201 @@
+"""LLM judge for checklist claims that patterns cannot decide.
+
+All undecided claims of one summary go to the judge in ONE structured-output
+call (JSON schema from the ``JudgeAnswer`` pydantic model). The judge may be
+any configured backend that offers ``complete(messages, json_schema=...)``
+(the ``openai`` backend: OpenAI, vLLM, Ollama, llama.cpp, gateways), so its
+answers go through the same cache and retry path as summaries: a repeated
+run re-uses them, and errors are never cached.
+
+Robustness: a server that ignores ``response_format`` and wraps JSON in
+prose or code fences gets one more call without the schema, parsed
+tolerantly. Anything still unusable — a missing claim, an unknown verdict,
+no JSON at all, a failed request — gives that claim verdict ``nan`` with the
+reason; it never raises. With ``repeats = N`` each claim is judged N times
+(samples 0..N-1, each cached) and the plurality verdict is kept with its
+agreement rate (share of valid answers that agree with it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from harness.backends.base import BackendError
+from harness.errors import UserError
+from harness.models import Claim
+from harness.text import fold
+
+Verdict = Literal["supported", "contradicted", "absent"]
+DEFAULT_PROMPT = "prompts/judge/checklist.txt"
+_PLACEHOLDER = re.compile(r"\{(claims|summary)\}")
+
+
+class ClaimVerdict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    verdict: Verdict
+    evidence: str
+
+
+class JudgeAnswer(BaseModel):
+    """What the judge must return: one verdict per claim."""
+
+    model_config = ConfigDict(extra="forbid")
+    claims: list[ClaimVerdict]
+
+
+def answer_schema() -> dict[str, Any]:
+    return {"name": "checklist_verdicts", "schema": JudgeAnswer.model_json_schema(), "strict": True}
+
+
+def load_judge_prompt(path: str | None, base: Path | None) -> tuple[str, str]:
+    """(template text, where it came from). Relative paths: the suite folder, then cwd, then the repo."""
+    rel = Path(path or DEFAULT_PROMPT)
+    candidates = [rel] if rel.is_absolute() else [
+        *([base / rel] if base else []), Path.cwd() / rel, Path(__file__).resolve().parents[2] / rel]
+    for cand in candidates:
+        if cand.is_file():
+            text = cand.read_text(encoding="utf-8")
+            if "{summary}" not in text or "{claims}" not in text:
+                raise UserError(f"judge prompt {cand} lacks a {{summary}} or {{claims}} placeholder",
+                                fix="put both placeholders in the template")
+            return text, str(cand)
+    raise UserError(f"judge prompt {rel} not found", fix="set judge_prompt = \"path/to/template.txt\" "
+                    f"(relative to the suite folder); the default is {DEFAULT_PROMPT} in the sumbench repo")
+
+
+def render(template: str, summary: str, claims: list[Claim]) -> list[dict[str, str]]:
+    listing = "\n".join(json.dumps({"id": c.id, "claim": c.claim}, ensure_ascii=False) for c in claims)
+    values = {"claims": listing, "summary": summary}
+    return [{"role": "user", "content": _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)}]
+
+
+def tolerant_json(text: str) -> Any:
+    """JSON from a reply that may wrap it in code fences or prose; None if there is none."""
+    text = re.sub(r"^```(?:json)?\s*|\s*```$", "", text.strip(), flags=re.IGNORECASE)
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    for open_, close in (("{", "}"), ("[", "]")):
+        start, end = text.find(open_), text.rfind(close)
+        if start != -1 and end > start:
+            try:
+                return json.loads(text[start:end + 1])
+            except ValueError:
+                continue
+    return None
+
+
+def parse_answer(data: Any, claims: list[Claim]) -> dict[str, dict[str, Any]]:
+    """Per claim id: {"verdict", "evidence"} or {"verdict": "nan", "reason"}. Never raises."""
+    if isinstance(data, dict) and isinstance(data.get("claims"), list):
+        entries = data["claims"]
+    elif isinstance(data, list):
+        entries = data
+    else:
+        return {c.id: {"verdict": "nan", "reason": "judge answer has no 'claims' list"} for c in claims}
+    by_id: dict[str, Any] = {}
+    for e in entries:
+        if isinstance(e, dict) and isinstance(e.get("id"), str):
+            by_id.setdefault(e["id"], e)
+    out: dict[str, dict[str, Any]] = {}
+    for c in claims:
+        raw = by_id.get(c.id)
+        if raw is None:
+            out[c.id] = {"verdict": "nan", "reason": "judge gave no verdict for this claim"}
+            continue
+        fields = {k: raw[k] for k in ("id", "verdict", "evidence") if k in raw}
+        if isinstance(fields.get("verdict"), str):
+            fields["verdict"] = fields["verdict"].strip().lower()
+        if fields.get("evidence") is None:
+            fields["evidence"] = ""
+        try:
+            v = ClaimVerdict.model_validate(fields)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            out[c.id] = {"verdict": "nan", "reason": f"malformed verdict: {'.'.join(map(str, err['loc']))}: "
+                                                      f"{err['msg']}"[:200]}
+            continue
+        out[c.id] = {"verdict": v.verdict, "evidence": v.evidence.strip()}
+    return out
+
+
+def combine(votes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Plurality over valid votes (ties: the earliest repeat's verdict), with the agreement rate."""
+    valid = [v for v in votes if v["verdict"] != "nan"]
+    if not valid:
+        return {"verdict": "nan", "reason": votes[0].get("reason", "no valid verdict"), "repeats": len(votes)}
+    counts = Counter(v["verdict"] for v in valid)
+    top = max(counts.values())
+    verdict = next(v["verdict"] for v in valid if counts[v["verdict"]] == top)
+    evidence = next((v.get("evidence", "") for v in valid if v["verdict"] == verdict), "")
+    out = {"verdict": verdict, "evidence": evidence, "agreement": top / len(valid), "repeats": len(votes),
+           "votes": dict(sorted(counts.items()))}
+    if len(valid) < len(votes):
+        out["invalid_votes"] = len(votes) - len(valid)
+    return out
+
+
+def locate(evidence: str, summary: str) -> dict[str, Any] | None:
+    """Where the quoted evidence sits in the summary (case/space-insensitive), or that it does not."""
+    if not evidence:
+        return None
+    idx = fold(summary).find(fold(evidence))
+    found: dict[str, Any] = {"text": evidence, "found": idx != -1}
+    if idx != -1 and summary.find(evidence) != -1:
+        found.update(start=summary.find(evidence), end=summary.find(evidence) + len(evidence))
+    return found
+
+
+class Judge:
+    """Decides claims with ``backend.complete``; ``repeats`` calls per summary."""
+
+    def __init__(self, backend: Any, template: str, *, repeats: int = 1, params: dict[str, Any] | None = None):
+        if not callable(getattr(backend, "complete", None)):
+            raise UserError(f"judge backend '{getattr(backend, 'name', type(backend).__name__)}' cannot answer "
+                            "prompts", fix="use an LLM backend for the judge (backend = \"openai\")")
+        self.backend, self.template, self.repeats, self.params = backend, template, repeats, params or {}
+
+    def _ask(self, messages: list[dict[str, str]], k: int) -> tuple[Any, dict[str, float]]:
+        try:
+            c = self.backend.complete(messages, json_schema=answer_schema(), sample=k, **self.params)
+            data = c.data if c.data is not None else tolerant_json(c.text)
+        except BackendError as exc:
+            if "not valid JSON" not in str(exc):
+                raise
+            c = self.backend.complete(messages, sample=k, **self.params)  # server ignored the schema
+            data = tolerant_json(c.text)
+        cost = {"prompt_tokens": c.usage.get("prompt_tokens", 0), "completion_tokens":
+                c.usage.get("completion_tokens", 0), "cost_usd": c.cost_usd or 0.0, "cached": int(c.cached)}
+        return data, cost
+
+    def decide(self, summary: str, claims: list[Claim]) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+        """Verdict per claim id, and the calls' usage. Failures become ``nan`` verdicts."""
+        messages = render(self.template, summary, claims)
+        votes: dict[str, list[dict[str, Any]]] = {c.id: [] for c in claims}
+        usage = {"calls": 0, "cached": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
+        for k in range(self.repeats):
+            try:
+                data, cost = self._ask(messages, k)
+            except Exception as exc:  # a failed call is a NaN for these claims, not a failed run
+                reason = f"judge call failed: {' '.join(str(exc).split())}"[:300]
+                for c in claims:
+                    votes[c.id].append({"verdict": "nan", "reason": reason})
+                continue
+            usage["calls"] += 1
+            for key in ("cached", "prompt_tokens", "completion_tokens", "cost_usd"):
+                usage[key] += cost[key]
+            if data is None:
+                parsed = {c.id: {"verdict": "nan", "reason": "judge answer is not JSON"} for c in claims}
+            else:
+                parsed = parse_answer(data, claims)
+            for c in claims:
+                votes[c.id].append(parsed[c.id])
+        return {cid: combine(v) for cid, v in votes.items()}, usage
