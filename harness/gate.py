@@ -53,6 +53,7 @@ class Rules:
     source: Path  # the file the rules came from (suite.toml, or manifest.json as a fallback)
     text: str | None  # that file's TOML text, for line numbers
     note: str | None = None  # why the fallback was used
+    suite_systems: list[str] = field(default_factory=list)  # every system the suite defines
 
     def error(self, what: str, *loc: Any, fix: str) -> UserError:
         line = line_of(self.text, loc) if self.text else None
@@ -78,7 +79,8 @@ def load_rules(run: RunData) -> Rules:
     suite_path = Path(str(run.suite.get("path", "")))
     if run.suite.get("path") and suite_path.is_file():
         suite = load_suite(suite_path)
-        return Rules(suite.config.gate, suite.config.run.error_budget, suite.path, suite.text)
+        return Rules(suite.config.gate, suite.config.run.error_budget, suite.path, suite.text,
+                     suite_systems=[s.name for s in suite.config.systems])
     config = run.suite.get("config") or {}
     mpath = run.path / "manifest.json"
     try:
@@ -88,12 +90,13 @@ def load_rules(run: RunData) -> Rules:
     budget = int((config.get("run") or {}).get("error_budget", 0))
     why = (f"suite file {suite_path} not found (run check from the folder `run` ran in?); "
            "using the [gate] rules recorded in the manifest")
-    return Rules(gate, budget, mpath, None, note=why)
+    names = [str(s.get("name")) for s in config.get("systems") or [] if isinstance(s, dict)]
+    return Rules(gate, budget, mpath, None, note=why, suite_systems=names)
 
 
 def _validate(rules: Rules, run: RunData, systems: list[str]) -> None:
     known = run.metrics
-    skipped = run.manifest.get("skipped") or {}
+    defined = set(run.systems) | set(run.manifest.get("skipped") or {}) | set(rules.suite_systems)
     for metric, rule in rules.gate.rules.items():
         if metric not in known:
             close = difflib.get_close_matches(metric, known, n=1)
@@ -104,9 +107,9 @@ def _validate(rules: Rules, run: RunData, systems: list[str]) -> None:
             raise rules.error(f"[gate] {metric!r} has no better direction, so max_drop is ambiguous", "gate", metric,
                               fix='add better = "higher" or better = "lower" to the rule')
         for name in rule.systems or []:
-            if name not in run.systems and name not in skipped:
+            if name not in defined:
                 raise rules.error(f"[gate] rule {metric!r} names unknown system {name!r}", "gate", metric,
-                                  fix=f"use one of: {', '.join(run.systems)}")
+                                  fix=f"use one of: {', '.join(sorted(defined))}")
     if any(s not in run.systems for s in systems):
         bad = next(s for s in systems if s not in run.systems)
         raise UserError(f"--system {bad!r} is not in this run", file=run.path,

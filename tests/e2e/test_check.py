@@ -277,3 +277,14 @@ def test_baseline_without_the_gated_metric_is_a_usage_error(tmp_path, capsys):
     base.write_text(json.dumps(data))
     assert main(["check", str(pair.run_b), "--baseline", str(base)]) == 2
     assert "the baseline has no 'rouge1' scores for 'model'" in capsys.readouterr().err
+
+
+def test_rule_for_a_suite_system_this_run_left_out_is_not_an_error(tmp_path, capsys):
+    suite = tmp_path / "suite.toml"
+    text = ('name = "t"\nitems = "x.jsonl"\n[[systems]]\nname = "s"\nbackend = "lead"\n'
+            '[[systems]]\nname = "other"\nbackend = "lead"\n[gate]\n"rouge1" = { min = 0.9, systems = ["other"] }\n')
+    suite.write_text(text)
+    run = write_run(tmp_path / "r", [{"item_id": "a", "system": "s", "scores": {"rouge1": 0.1}}],
+                    suite=suite, suite_text=text)  # as if run with --system s
+    assert main(["check", str(run)]) == 0
+    assert "check passed: 1 of 1 rules hold" in capsys.readouterr().out
