@@ -19,7 +19,7 @@ def seed_run(tmp_path_factory):
 def test_seed_run_writes_a_complete_run_folder(seed_run):
     code, out = seed_run
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) >= ["manifest.json", "metrics.json", "records.jsonl", "report.md"]
+    assert {p.name for p in out.iterdir()} >= {"manifest.json", "metrics.json", "records.jsonl", "report.md"}
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert manifest["duplicates"]["items"] == {"putin-moscow-talks": "paragraphs 8-13 repeat paragraphs 2-7"}
