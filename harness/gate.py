@@ -163,14 +163,8 @@ def evaluate(run: RunData, rules: Rules, baseline: Baseline | None, baseline_pat
     _validate(rules, run, wanted)
     gated = wanted or list(run.systems)
     seed = run.seed if seed is None else seed
-    result = GateResult(suite=str(run.suite.get("name", "")), outcomes=[], alpha=rules.gate.alpha)
-    if rules.note:
-        result.notes.append(rules.note)
-    for name, why in (run.manifest.get("skipped") or {}).items():
-        result.notes.append(f"system {name!r} was skipped by the run ({why}): not gated")
-    if run.manifest.get("suite", {}).get("sha256") and rules.text is not None:
-        if hashlib.sha256(rules.text.encode("utf-8")).hexdigest() != run.suite.get("sha256"):
-            result.notes.append(f"{rules.source} changed since this run; its current [gate] rules are applied")
+    result = GateResult(suite=str(run.suite.get("name", "")), outcomes=[], alpha=rules.gate.alpha,
+                        notes=_context_notes(run, rules))
     needs_base = {s for s in gated for m, r in rules.gate.rules.items()
                   if r.max_drop is not None and (r.systems is None or s in r.systems)}
     if needs_base and baseline is None:
@@ -178,13 +172,7 @@ def evaluate(run: RunData, rules: Rules, baseline: Baseline | None, baseline_pat
                         line=line_of(rules.text, ("gate",)) if rules.text else None,
                         fix="pass --baseline FILE (create one with --update-baseline FILE)")
     if baseline is not None:
-        _check_baseline(baseline, baseline_path, run, needs_base, result)
-        for s in sorted(needs_base):
-            for metric, rule in rules.gate.rules.items():
-                if rule.max_drop is not None and (rule.systems is None or s in rule.systems) \
-                        and metric not in baseline.systems[s].means:
-                    raise UserError(f"the baseline has no {metric!r} scores for {s!r}", file=baseline_path,
-                                    fix="refresh it with --update-baseline from a run that scores this metric")
+        _check_baseline(baseline, baseline_path, run, rules, needs_base, result)
     drops: list[Outcome] = []
     for s in gated:
         for metric, rule in rules.gate.rules.items():
@@ -212,13 +200,30 @@ def evaluate(run: RunData, rules: Rules, baseline: Baseline | None, baseline_pat
     return result
 
 
-def _check_baseline(baseline: Baseline, path: Path | None, run: RunData, needs: set[str], result: GateResult) -> None:
+def _context_notes(run: RunData, rules: Rules) -> list[str]:
+    notes = [rules.note] if rules.note else []
+    for name, why in (run.manifest.get("skipped") or {}).items():
+        notes.append(f"system {name!r} was skipped by the run ({why}): not gated")
+    if run.suite.get("sha256") and rules.text is not None:
+        if hashlib.sha256(rules.text.encode("utf-8")).hexdigest() != run.suite.get("sha256"):
+            notes.append(f"{rules.source} changed since this run; its current [gate] rules are applied")
+    return notes
+
+
+def _check_baseline(baseline: Baseline, path: Path | None, run: RunData, rules: Rules, needs: set[str],
+                    result: GateResult) -> None:
+    """Usage errors (exit 2) when the baseline cannot answer the max_drop rules for this run."""
     check_same_dataset(baseline, run, path or Path("baseline"))
     for s in sorted(needs):
         if s not in baseline.systems:
             raise UserError(f"system {s!r} is not in the baseline (it has: {', '.join(baseline.systems)})",
                             file=path, fix="update the baseline (check RUN --update-baseline FILE) or "
                                            "limit the check with --system")
+        for metric, rule in rules.gate.rules.items():
+            if rule.max_drop is not None and (rule.systems is None or s in rule.systems) \
+                    and metric not in baseline.systems[s].means:
+                raise UserError(f"the baseline has no {metric!r} scores for {s!r}", file=path,
+                                fix="refresh it with --update-baseline from a run that scores this metric")
         have = set(run.systems[s].items)
         missing = [i for i in baseline.systems[s].scores if i not in have]
         if missing:
