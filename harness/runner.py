@@ -110,7 +110,8 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
         try:
             built.append((name, scorers.create(name, suite.config.scorer.get(name, {}), suite=suite, cache=cache)))
         except UserError as exc:
-            raise UserError(exc.what, file=suite.path, line=suite.line_of("scorers"), fix=exc.fix) from None
+            line = suite.line_of("scorer", name) or suite.line_of("scorers")
+            raise UserError(exc.what, file=suite.path, line=line, fix=exc.fix) from None
     for name in suite.config.scorer:
         if name not in suite.config.scorers:
             raise suite.error(f"[scorer.{name}] configures a scorer that is not in 'scorers'", "scorer",

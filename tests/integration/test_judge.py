@@ -184,3 +184,47 @@ def test_repeats_report_the_agreement_rate(tmp_path):
         assert c["in-moscow"]["agreement"] == 1.0
         # mean over the four judged claims: (1 + 2/3 + 1 + 1) / 4
         assert s.metrics["checklist.judge_agreement"] == pytest.approx((3 + 2 / 3) / 4)
+
+
+def test_sumbench_run_records_judge_verdicts_and_settings(tmp_path):
+    from harness.cli import main
+
+    suite = tmp_path / "ds"
+    (suite / "items").mkdir(parents=True)
+    (suite / "suite.toml").write_text(f'''
+name = "judged"
+items = "items/*.toml"
+scorers = ["checklist"]
+[scorer.checklist]
+judge = {{backend = "openai", model = "fake-judge", base_url = "{BASE_URL}", temperature = 0, max_attempts = 1}}
+[[systems]]
+name = "lead1"
+backend = "lead"
+sentences = 1
+''')
+    (suite / "items" / "a.toml").write_text('''
+id = "a"
+article = "US envoys met Vladimir Putin in Moscow for five hours. The talks ended without a deal on territory."
+references = ["US envoys met Putin in Moscow; no deal."]
+[[checklist]]
+id = "in-moscow"
+claim = "The talks took place in Moscow."
+[[checklist]]
+id = "deal-signed"
+kind = "forbidden"
+claim = "A peace deal was signed."
+''')
+    out = tmp_path / "run"
+    with recorded("test_sumbench_run_records_judge_verdicts_and_settings", good) as cassette:
+        code = main(["run", str(suite), "--out", str(out), "--cache-dir", str(tmp_path / "cache")])
+    assert code == 0 and len(cassette.requests) == 1
+    rec = json.loads((out / "records.jsonl").read_text().splitlines()[0])
+    assert rec["summary"] == "US envoys met Vladimir Putin in Moscow for five hours."
+    assert rec["scores"]["checklist.recall"] == 1.0 and rec["scores"]["checklist.violations"] == 0.0
+    claims = {c["id"]: c for c in rec["details"]["checklist"]["claims"]}
+    # the scripted judge quotes "ended without a deal", which this one-sentence summary does not contain
+    assert claims["deal-signed"]["evidence"] == {"text": "ended without a deal", "found": False}
+    manifest = json.loads((out / "manifest.json").read_text())
+    judge = manifest["scoring"]["checklist"]["judge"]
+    assert judge["model"] == "fake-judge" and judge["prompt"].endswith("prompts/judge/checklist.txt")
+    assert "sk-" not in (out / "manifest.json").read_text() + (out / "records.jsonl").read_text()
