@@ -22,7 +22,7 @@ BASELINE_FORMAT = 1
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class BaselineSuite(Strict):

@@ -43,7 +43,8 @@ class RunData:
 
     @property
     def seed(self) -> int:
-        return int(self.manifest.get("seed", 0) or 0)
+        seed = self.manifest.get("seed", 0)
+        return seed if isinstance(seed, int) and not isinstance(seed, bool) else 0
 
     @property
     def suite(self) -> dict[str, Any]:
@@ -73,6 +74,10 @@ def _finite(v: Any) -> bool:
 def load_run_data(path: str | Path) -> RunData:
     run_dir = Path(path)
     manifest, records = load_run(run_dir)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("suite", {}), dict) \
+            or not isinstance(manifest.get("systems", {}), (dict, list)):
+        raise UserError("manifest.json is not a sumbench run manifest", file=run_dir / "manifest.json",
+                        fix="pass a folder created by `sumbench run` (see results/)")
     latest: dict[tuple[str, str], Any] = {}
     for r in records:
         latest.pop((r.system, r.item_id), None)  # re-insert: later lines win and keep file order

@@ -1,6 +1,7 @@
 """`sumbench check` through harness.cli.main: exit codes 0/1/2, baselines, JUnit, Markdown."""
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -291,3 +292,14 @@ def test_rule_for_a_suite_system_this_run_left_out_is_not_an_error(tmp_path, cap
                     suite=suite, suite_text=text)  # as if run with --system s
     assert main(["check", str(run)]) == 0
     assert "check passed: 1 of 1 rules hold" in capsys.readouterr().out
+
+
+def test_baseline_with_nan_scores_is_refused(tmp_path, capsys):
+    pair = make_pair(tmp_path / "syn", n=10, seed=0)
+    base = baseline_of(pair.run_a, tmp_path)
+    text, n = re.subn(r'"rouge1": 0\.\d+', '"rouge1": NaN', base.read_text(), count=1)
+    assert n == 1
+    base.write_text(text)
+    assert main(["check", str(pair.run_b), "--baseline", str(base)]) == 2
+    err = capsys.readouterr().err
+    assert "not a sumbench baseline" in err and "finite" in err

@@ -139,3 +139,13 @@ def test_runs_on_different_datasets_are_flagged(tmp_path, capsys):
     two = write_run(tmp_path / "two", recs("A", [0.2, 0.3]), dataset_sha="b" * 64)
     out = compare_json(capsys, str(one), str(two))
     assert any("different datasets" in n for n in out["notes"])
+
+
+@pytest.mark.parametrize("manifest", ["[1, 2]", '{"suite": "x"}', '{"systems": 3}'])
+def test_foreign_manifests_are_usage_errors(tmp_path, capsys, manifest):
+    run = write_run(tmp_path / "r", recs("A", [0.1]) + recs("B", [0.2]))
+    (run / "manifest.json").write_text(manifest)
+    assert main(["compare", str(run)]) == 2
+    assert main(["check", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("not a sumbench run manifest") == 2 and "Traceback" not in err
