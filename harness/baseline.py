@@ -72,9 +72,13 @@ def build_baseline(run: RunData) -> Baseline:
                     source=source, systems=systems)
 
 
+def baseline_json(baseline: Baseline) -> str:
+    """Stable text (insertion-ordered keys, one value per line) so baseline diffs read well in review."""
+    return json.dumps(baseline.model_dump(mode="json"), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
 def write_baseline(baseline: Baseline, path: Path) -> None:
-    write_atomic(path, json.dumps(baseline.model_dump(mode="json"), indent=1, ensure_ascii=False,
-                                  allow_nan=False) + "\n")
+    write_atomic(path, baseline_json(baseline))
 
 
 def load_baseline(path: Path) -> Baseline:

@@ -11,11 +11,23 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from harness.baseline import build_baseline, load_baseline, write_baseline
+from harness.baseline import baseline_json, build_baseline, load_baseline
+from harness.errors import UserError
 from harness.gate import evaluate, load_rules
 from harness.gate_report import console, junit_xml, markdown
 from harness.rundata import load_run_data
 from harness.store import write_atomic
+
+
+def _write(path: Path, text: str, what: str) -> None:
+    """Atomic write; a folder or unwritable path is a usage error, not a traceback."""
+    if path.is_dir():
+        raise UserError(f"{what} path is a folder", file=path, fix="name a file, e.g. junit.xml")
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise UserError(f"cannot write the {what}: {exc.strerror or exc}", file=path,
+                        fix="choose a writable location") from None
 
 
 def update_baseline(run_path: str, out: str) -> int:
@@ -26,7 +38,7 @@ def update_baseline(run_path: str, out: str) -> int:
     if failed:
         print("warning: failed records have no scores in the baseline: "
               + ", ".join(f"{s} {n}" for s, n in failed.items()), file=sys.stderr)
-    write_baseline(baseline, Path(out))
+    _write(Path(out), baseline_json(baseline), "baseline")
     n_items = max((len(b.scores) for b in baseline.systems.values()), default=0)
     print(f"wrote baseline {out}: {len(baseline.systems)} system(s), {n_items} item(s), "
           f"suite {baseline.suite.name!r}, dataset sha256 {baseline.suite.dataset_sha256[:12]}")
@@ -41,8 +53,8 @@ def check(run_path: str, baseline_path: str | None, junit: str | None, md: str |
     baseline = load_baseline(base_path) if base_path else None
     result = evaluate(run, rules, baseline, base_path, systems=systems, seed=seed)
     if junit:
-        write_atomic(Path(junit), junit_xml(result))
+        _write(Path(junit), junit_xml(result), "JUnit file")
     if md:
-        write_atomic(Path(md), markdown(result))
+        _write(Path(md), markdown(result), "Markdown file")
     print(console(result))
     return 1 if result.failures else 0

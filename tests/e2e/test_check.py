@@ -303,3 +303,15 @@ def test_baseline_with_nan_scores_is_refused(tmp_path, capsys):
     assert main(["check", str(pair.run_b), "--baseline", str(base)]) == 2
     err = capsys.readouterr().err
     assert "not a sumbench baseline" in err and "finite" in err
+
+
+def test_output_paths_that_cannot_be_written_are_usage_errors(tmp_path, capsys):
+    pair = make_pair(tmp_path / "syn", n=10, seed=0)
+    assert main(["check", str(pair.run_a), "--update-baseline", str(tmp_path)]) == 2
+    assert "baseline path is a folder" in capsys.readouterr().err
+    base = baseline_of(pair.run_a, tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["check", str(pair.run_b), "--baseline", str(base), "--junit", str(blocker / "j.xml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {blocker / 'j.xml'}: cannot write the JUnit file") and "Traceback" not in err
