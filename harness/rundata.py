@@ -22,7 +22,7 @@ from harness.store import load_run
 @dataclass
 class SystemScores:
     name: str
-    items: list[str] = field(default_factory=list)  # every item with a record, in file order
+    items: list[str] = field(default_factory=list)  # every item with a record, sorted by id
     failed: list[str] = field(default_factory=list)  # items whose record has an error
     scores: dict[str, dict[str, float]] = field(default_factory=dict)  # item -> metric -> finite value
 
@@ -92,4 +92,7 @@ def load_run_data(path: str | Path) -> RunData:
             s.failed.append(item)
             continue
         s.scores[item] = {k: float(v) for k, v in r.scores.items() if _finite(v)}
+    for s in systems.values():  # records arrive in completion order; resampling needs a canonical one
+        s.items.sort()
+        s.failed.sort()
     return RunData(path=run_dir, manifest=manifest, systems=systems)

@@ -149,3 +149,11 @@ def test_foreign_manifests_are_usage_errors(tmp_path, capsys, manifest):
     assert main(["check", str(run)]) == 2
     err = capsys.readouterr().err
     assert err.count("not a sumbench run manifest") == 2 and "Traceback" not in err
+
+
+def test_record_order_does_not_change_the_numbers(tmp_path, capsys):
+    pair = make_pair(tmp_path / "syn", n=60, shift=0.01, seed=4)
+    first = compare_json(capsys, str(pair.run_a), str(pair.run_b))
+    lines = (pair.run_b / "records.jsonl").read_text().splitlines()
+    (pair.run_b / "records.jsonl").write_text("\n".join(reversed(lines)) + "\n")  # another completion order
+    assert compare_json(capsys, str(pair.run_a), str(pair.run_b)) == first
