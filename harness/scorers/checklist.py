@@ -136,7 +136,7 @@ def apply_judge(verdicts: list[dict[str, Any]], claims: list[Claim], judge: Any,
 
 @scorers.register("checklist")
 class Checklist:
-    """Required/forbidden claims decided by the item's regex patterns."""
+    """Required/forbidden claims: regex patterns first, an optional LLM judge for the rest."""
 
     Options: ClassVar[type[BaseModel]] = ChecklistOptions
 

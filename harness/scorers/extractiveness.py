@@ -43,24 +43,32 @@ def tokens(text: str) -> list[str]:
     return [w.lower() for w in words(fold(text))]
 
 
+MAX_STARTS = 2000  # candidate article positions tried per summary position (bounds hostile, repetitive input)
+
+
 def fragments(summary: list[str], article: list[str]) -> list[tuple[int, int]]:
     """Greedy fragments as (start in summary, length), per Grusky et al. (2018).
 
-    Candidate starts in the article come from a token index, so the cost is
-    proportional to the matches tried rather than |S| x |A|.
+    Candidate starts come from an index of article bigrams, so natural text
+    costs about the matches tried rather than |S| x |A|. On pathologically
+    repetitive text at most ``MAX_STARTS`` starts are tried per position.
     """
-    where: dict[str, list[int]] = defaultdict(list)
-    for j, tok in enumerate(article):
-        where[tok].append(j)
+    unigrams = set(article)
+    where: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for j in range(len(article) - 1):
+        where[(article[j], article[j + 1])].append(j)
     out: list[tuple[int, int]] = []
     i = 0
     while i < len(summary):
-        best = 0
-        for j in where.get(summary[i], ()):
-            k = 0
-            while i + k < len(summary) and j + k < len(article) and summary[i + k] == article[j + k]:
-                k += 1
-            best = max(best, k)
+        best = 1 if summary[i] in unigrams else 0
+        if best and i + 1 < len(summary):
+            for j in where.get((summary[i], summary[i + 1]), ())[:MAX_STARTS]:
+                k = 2
+                while i + k < len(summary) and j + k < len(article) and summary[i + k] == article[j + k]:
+                    k += 1
+                best = max(best, k)
+                if best == len(summary) - i:
+                    break  # cannot get longer: the rest of the summary is copied
         if best:
             out.append((i, best))
             i += best

@@ -86,6 +86,7 @@ class ArticleIndex:
     proper: set[str] = field(default_factory=set)
     positions: dict[str, list[int]] = field(default_factory=dict)
     norms: set[str] = field(default_factory=set)
+    _near: dict[tuple[str, str, int], bool] = field(default_factory=dict)  # memo: repeated pairs cost nothing
 
     @classmethod
     def build(cls, article: str, max_n: int = 4) -> "ArticleIndex":
@@ -102,14 +103,14 @@ class ArticleIndex:
 
     def near(self, a: str, b: str, window: int) -> bool:
         """Whether stems ``a`` and ``b`` occur within ``window`` tokens of each other."""
-        pa, pb = self.positions.get(a), self.positions.get(b)
-        if not pa or not pb:
-            return False
-        for i in pa:
-            k = bisect.bisect_left(pb, i - window)
-            if k < len(pb) and pb[k] <= i + window:
-                return True
-        return False
+        key = (a, b, window) if a <= b else (b, a, window)
+        if key not in self._near:
+            pa, pb = self.positions.get(a), self.positions.get(b)
+            if pa and pb and len(pa) > len(pb):
+                pa, pb = pb, pa
+            self._near[key] = bool(pa and pb) and any(
+                (k := bisect.bisect_left(pb, i - window)) < len(pb) and pb[k] <= i + window for i in pa)
+        return self._near[key]
 
     def contains(self, stems: list[str]) -> bool:
         """Whether the stem sequence occurs contiguously in the article."""
