@@ -3,9 +3,10 @@
 Rules: ``min``/``max`` bound each system's mean; ``max_drop`` pairs the run
 with a baseline item by item and fails only when the worsening is larger
 than ``max_drop`` AND significant (two-sided paired permutation test,
-Holm-adjusted across every max_drop test of the check, at ``alpha``) — a
-noise-only change fails at most about alpha/2 of the time. Failed records beyond ``[run] error_budget``
-fail too. Exit 0 pass, 1 regression, 2 usage/config error.
+Holm-adjusted across every max_drop test of the check, at ``alpha``), so a
+noise-only change fails at most about alpha/2 of the time. Failed records
+beyond ``[run] error_budget`` fail too. Exit 0 pass, 1 regression, 2
+usage/config error.
 """
 
 from __future__ import annotations
