@@ -126,17 +126,17 @@ def cmd_lint(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from harness.metrics import write_metrics
     from harness.report import console_table, write_markdown_report
-    from harness.html_report import check_comparison, write_html_report
+    from harness.html_report import check_report_args, write_html_report
     from harness.store import load_run
 
     run_dir = Path(args.run)
     load_run(run_dir)
     compare = Path(args.compare) if args.compare else None
-    check_comparison(run_dir, compare, args.a, args.b)
+    html_out = Path(args.html) if args.html else None
+    check_report_args(run_dir, html_out, compare, args.a, args.b)
     write_metrics(run_dir)
     path = write_markdown_report(run_dir)
-    html = write_html_report(run_dir, out=Path(args.html) if args.html else None,
-                             compare=compare, sys_a=args.a, sys_b=args.b)
+    html = write_html_report(run_dir, out=html_out, compare=compare, sys_a=args.a, sys_b=args.b)
     print(console_table(run_dir))
     print(f"\nwrote {path}\nwrote {html}")
     return 0

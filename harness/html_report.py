@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from harness.errors import UserError
 from harness.report_compare import build_comparison, plan_sides
 from harness.report_data import ReportData, load_report_data
 from harness.report_svg import PALETTE, cost_quality, distribution, metric_bars, num
@@ -98,9 +99,16 @@ def plots(data: ReportData, primary: str | None) -> dict[str, Any]:
             "scatter_title": "Quality vs cost" if has_cost else "Quality vs latency"}
 
 
-def check_comparison(run_dir: Path, compare: Path | None, sys_a: str | None, sys_b: str | None) -> None:
-    """Fail on bad --compare/--a/--b before anything is written."""
+def check_report_args(run_dir: Path, out: Path | None, compare: Path | None, sys_a: str | None,
+                      sys_b: str | None) -> None:
+    """Fail on a bad --html/--compare/--a/--b before anything is written."""
+    _check_out(out)
     plan_sides(run_dir, compare, sys_a, sys_b)
+
+
+def _check_out(out: Path | None) -> None:
+    if out is not None and out.is_dir():
+        raise UserError("--html names a folder", file=out, fix="give a file name, e.g. --html /tmp/report.html")
 
 
 def data_block(payload: dict[str, Any], compress_over: int) -> tuple[str, str]:
@@ -150,6 +158,7 @@ def write_html_report(run_dir: Path, out: Path | None = None, compare: Path | No
                       sys_a: str | None = None, sys_b: str | None = None,
                       compress_over: int = COMPRESS_OVER) -> Path:
     """Render and write atomically; returns the path written."""
+    _check_out(out)
     html = render_report(run_dir, compare, sys_a, sys_b, compress_over)
     path = out or run_dir / "report.html"
     write_atomic(path, html)

@@ -116,13 +116,17 @@ def test_report_compares_two_systems_and_two_runs(seed_run, tmp_path, capsys):
     (["--a", "lead3"], "say which to compare with 'lead3'"),
     (["--a", "nope", "--b", "lead3"], "system 'nope' is not in this run"),
     (["--compare", "/nonexistent/run"], "not a run folder"),
+    (["--html", "{tmp}"], "--html names a folder"),
 ])
 def test_bad_comparison_arguments_exit_2_before_writing(seed_run, tmp_path, capsys, args, message):
     copy = tmp_path / "run"
     shutil.copytree(seed_run, copy)
     (copy / "report.html").unlink()
-    assert main(["report", str(copy), *args]) == 2
+    md_before = (copy / "report.md").read_bytes()
+    (copy / "report.md").write_text("sentinel")
+    assert main(["report", str(copy), *(a.replace("{tmp}", str(tmp_path)) for a in args)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and "Traceback" not in err
     assert err.count("\n") == 1
     assert not (copy / "report.html").exists()
+    assert (copy / "report.md").read_text() == "sentinel" != md_before.decode()  # nothing rewritten
