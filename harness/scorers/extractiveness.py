@@ -10,8 +10,8 @@ try every article position, so an overlapping longer match is never skipped
 - ``extractiveness.density``   mean squared fragment length per summary token
   (average length of the copied run a token sits in; >= 0, not bounded by 1)
 - ``extractiveness.compression`` article tokens / summary tokens (>= 0)
-- ``extractiveness.novel_{1,2,3}gram`` share of summary n-gram occurrences that
-  never occur in the article, [0,1]
+- ``extractiveness.novel_{1,2,3}gram`` share of summary n-gram occurrences
+  (within sentences) that never occur in the article, [0,1]
 - ``extractiveness.redundancy`` share of summary sentences that repeat an
   earlier one (same words, or unigram Jaccard >= ``near_duplicate``), [0,1]
 
@@ -81,9 +81,13 @@ def ngrams(toks: list[str], n: int) -> list[tuple[str, ...]]:
     return [tuple(toks[i:i + n]) for i in range(len(toks) - n + 1)]
 
 
-def novel_ratio(summary: list[str], article: list[str], n: int) -> float | None:
-    """Share of the summary's n-gram occurrences absent from the article (None if it has none)."""
-    grams = ngrams(summary, n)
+def novel_ratio(sentences: list[list[str]], article: list[str], n: int) -> float | None:
+    """Share of the summary's n-gram occurrences absent from the article (None if it has none).
+
+    N-grams are taken within sentences, so joining two copied sentences does
+    not create a "novel" n-gram across the boundary.
+    """
+    grams = [g for sent in sentences for g in ngrams(sent, n)]
     if not grams:
         return None
     seen = set(ngrams(article, n))
@@ -126,8 +130,9 @@ class Extractiveness:
             "extractiveness.density": sum(k * k for _, k in frags) / n,
             "extractiveness.compression": len(a_toks) / n,
         }
+        sent_toks = [tokens(x) for x in split_sentences(summary)]
         for size in self.options.novel_ngrams:
-            r = novel_ratio(s_toks, a_toks, size)
+            r = novel_ratio(sent_toks, a_toks, size)
             if r is not None:
                 m[f"extractiveness.novel_{size}gram"] = r
         red, pairs = redundancy(summary, self.options.near_duplicate)

@@ -80,3 +80,11 @@ def test_empty_summary_has_no_metrics_rather_than_a_division_by_zero():
 def test_longest_fragments_are_reported():
     s = score("The cat sat on a mat.", "The cat sat on the mat.", show_fragments=1)
     assert s.details["longest_fragments"] == ["the cat sat on"]
+
+
+def test_copied_sentences_joined_have_no_novel_ngrams_across_the_boundary():
+    # "sat down" + "Rain fell" are both copied; "down rain" (across the join) is not a novel bigram
+    m = score("The cat sat down.\nRain fell later.", "Rain fell later. The cat sat down.").metrics
+    assert m["extractiveness.novel_2gram"] == 0.0 and m["extractiveness.novel_3gram"] == 0.0
+    # but the fragment walk does not stop at sentence ends: 4 + 3 tokens, both copied
+    assert m["extractiveness.coverage"] == 1.0 and m["extractiveness.density"] == pytest.approx((16 + 9) / 7)
