@@ -67,6 +67,10 @@ def load_report_data(run_dir: Path) -> ReportData:
                       systems=systems, metric_names=metric_order(names))
     data.dirs = {m: direction(m, gate) for m in data.metric_names}
     data.header = build_header(run_dir, manifest, records)
+    if manifest.get("status") != "complete":
+        data.notes.append(f"This run's status is {manifest.get('status', 'unknown')!r}: the numbers cover only "
+                          f"the {len(records)} record(s) written so far (resume it with `sumbench run --resume "
+                          f"{run_dir}`).")
     data.table = build_table(data)
     suite_items = load_suite_items(manifest, {r.item_id for r in records}, data.notes)
     data.items = build_items(data, suite_items)
