@@ -13,8 +13,8 @@ same rows and the published figures.
 
 Defaults of the faithfulness scorer were chosen on ``valid`` only. With
 ``--split test`` the held-out SummEval (consistency; mean over articles of
-per-article Spearman) and Maynez et al. XSum (``Faithful``) numbers are
-printed too, for the record. Missing data folders are skipped cleanly.
+per-article Spearman), Maynez et al. XSum (``Faithful``) and QAGS numbers
+are printed too, for the record. Missing data folders are skipped cleanly.
 """
 
 from __future__ import annotations
@@ -180,6 +180,23 @@ def maynez(path: Path, frank_path: Path, score: Scorer) -> None:
         print(f"  {key + ' (Maynez et al. outputs, same rows)':42s} {fmt(spearman(vals, faithful))}")
 
 
+def qags(path: Path, score: Scorer) -> None:
+    from harness.scorers.rouge import RougeCalc
+
+    calc = RougeCalc(("rouge2",))
+    print("QAGS (held out): summary-level consistency (mean over sentences of the crowd majority vote)")
+    for name in ("cnndm", "xsum"):
+        rows = json.loads((path / f"ctc_qags_{name}.json").read_text(encoding="utf-8"))
+        ours = [score(f"qags-{name}-{i}", r["document"], r["summary"], [])["faithfulness.score"]
+                for i, r in enumerate(rows)]
+        r2 = [calc.fmeasures(r["document"], r["summary"])["rouge2"] for r in rows]
+        human = np.asarray([r["consistency"] for r in rows], float)
+        for label, vals in (("faithfulness.score (sumbench)", ours), ("ROUGE-2 vs article (sumbench)", r2)):
+            v = np.asarray(vals, float)
+            print(f"  QAGS-{name:5s} {label:34s} Pearson {fmt(pearson(v, human))}  "
+                  f"Spearman {fmt(spearman(v, human))}   (n={len(rows)})")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--frank", type=Path, default=ROOT.parent / "shared" / "data" / "frank")
@@ -187,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--summeval", type=Path, default=None, help="default: <frank>/../summeval")
     ap.add_argument("--maynez", type=Path, default=None,
                     help="default: <frank>/../xsum_hallucination_maynez2020")
+    ap.add_argument("--qags", type=Path, default=None, help="default: <frank>/../qags_mturk")
     args = ap.parse_args(argv)
     data = args.frank.parent
     score = Scorer()
@@ -208,6 +226,12 @@ def main(argv: list[str] | None = None) -> int:
             maynez(mz, args.frank, score)
         else:
             print(f"skipped Maynez: {mz / 'summaries.jsonl'} not found")
+        qg = args.qags or data / "qags_mturk"
+        print()
+        if (qg / "ctc_qags_cnndm.json").exists():
+            qags(qg, score)
+        else:
+            print(f"skipped QAGS: {qg / 'ctc_qags_cnndm.json'} not found")
     print(f"\ntotal {time.perf_counter() - t0:.1f}s")
     return 0
 
