@@ -176,7 +176,9 @@
         f.viol ? el("span", {"class": "flag viol"}, f.viol + " violated") : null,
         f.dup ? el("span", {"class": "flag"}, f.dup + " dup ¶") : null));
       if (i === selected) tr.classList.add("sel");
+      tr.setAttribute("tabindex", "0");
       tr.addEventListener("click", function () { openItem(i, true); });
+      tr.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); openItem(i, true); } });
       frag.appendChild(tr);
     });
     body.appendChild(frag);
@@ -287,7 +289,7 @@
     });
     det.appendChild(cards);
     if (scroll) {
-      history.replaceState(null, "", "#item=" + encodeURIComponent(it.id));
+      try { history.replaceState(null, "", "#item=" + encodeURIComponent(it.id)); } catch (e) { /* some browsers refuse on file: */ }
       det.scrollIntoView({block: "start"});
     }
   }

@@ -184,3 +184,16 @@ def test_xss_payloads_run_nothing_and_show_as_text(browser, tmp_path, packed):
     assert "<script>window.__xss = 1" in page.locator("header").inner_text()
     pg.assert_clean()
     page.close()
+
+
+def test_deep_link_and_keyboard_open_an_item(browser, small_run):
+    page = browser.new_page()
+    page.goto((small_run / "report.html").resolve().as_uri() + "#item=item-0007", wait_until="load")
+    page.wait_for_selector("body[data-ready]")
+    assert page.locator("#detail h2").inner_text() == "Item item-0007"
+    assert page.locator("#itembody tr.sel").get_attribute("data-item") == "item-0007"
+    page.locator('#itembody tr[data-item="item-0002"]').focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#detail h2").inner_text() == "Item item-0002"
+    assert page.evaluate("location.hash") == "#item=item-0002"
+    page.close()
