@@ -1,5 +1,8 @@
 """Summarize and score one (item, system) pair, with ``repeats`` samples when asked.
 
+Two steps, so the runner can keep its request threads on requests: ``draw``
+(backend calls only; runs in the thread pool) and ``score_drawn`` (scorers;
+CPU work, run by the thread that writes records). ``run_pair`` does both.
 Never raises: a backend or scorer failure becomes the record's one-line
 ``error``. With ``repeats = N`` the pair is sampled N times (``sample=k`` is
 passed to the backend, and is part of its cache key); the record's
@@ -13,6 +16,7 @@ import hashlib
 import inspect
 import statistics
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from harness.models import Item, Record, Sample, SystemConfig, Usage
@@ -51,17 +55,37 @@ def _score(item: Item, text: str, article: str, scorer_list: list[tuple[str, Any
     return scores, details, error
 
 
-def _sample(item: Item, article: str, backend: Any, scorer_list: list[tuple[str, Any]],
-            k: int | None) -> tuple[Sample, dict[str, Any], str | None]:
-    """(sample, details, prompt_sha256) for one call; ``k`` None = call without ``sample=``."""
-    t0 = time.perf_counter()
-    try:
-        out = backend.summarize(article, item) if k is None else backend.summarize(article, item, sample=k)
-    except Exception as exc:  # any backend failure is this record's error, not the run's
-        return Sample(summary=None, error=one_line(exc),
-                      latency_ms=round((time.perf_counter() - t0) * 1000, 3)), {}, None
-    latency = round((time.perf_counter() - t0) * 1000, 3)
-    scores, details, error = _score(item, out.text, article, scorer_list)
+@dataclass
+class Drawn:
+    """Backend output for one pair, before scoring: (summary or None, error, latency ms) per sample."""
+
+    item: Item
+    article: str
+    dups: list[int]
+    sys_cfg: SystemConfig
+    outs: list[tuple[Any, str | None, float]]
+
+
+def draw(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backend: Any) -> Drawn:
+    """Call the backend once per sample (``sample=k`` only when repeats > 1)."""
+    outs = []
+    for k in range(sys_cfg.repeats):
+        t0 = time.perf_counter()
+        try:
+            out = backend.summarize(article, item) if sys_cfg.repeats == 1 else \
+                backend.summarize(article, item, sample=k)
+            err = None
+        except Exception as exc:  # any backend failure is this record's error, not the run's
+            out, err = None, one_line(exc)
+        outs.append((out, err, round((time.perf_counter() - t0) * 1000, 3)))
+    return Drawn(item, article, dups, sys_cfg, outs)
+
+
+def _scored(d: Drawn, out: Any, err: str | None, latency: float, scorer_list: list[tuple[str, Any]]
+            ) -> tuple[Sample, dict[str, Any], str | None]:
+    if out is None:
+        return Sample(summary=None, error=err, latency_ms=latency), {}, None
+    scores, details, error = _score(d.item, out.text, d.article, scorer_list)
     usage = Usage(**out.usage) if out.usage else None
     return (Sample(summary=out.text, error=error, cached=out.cached, usage=usage, cost_usd=out.cost_usd,
                    latency_ms=latency, scores=scores), details, (out.meta or {}).get("prompt_sha256"))
@@ -69,12 +93,17 @@ def _sample(item: Item, article: str, backend: Any, scorer_list: list[tuple[str,
 
 def run_pair(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backend: Any,
              scorer_list: list[tuple[str, Any]]) -> Record:
-    base = dict(item_id=item.id, system=sys_cfg.name, duplicates_removed=dups, article_sha256=sha256(article))
+    return score_drawn(draw(item, article, dups, sys_cfg, backend), scorer_list)
+
+
+def score_drawn(d: Drawn, scorer_list: list[tuple[str, Any]]) -> Record:
+    item, sys_cfg = d.item, d.sys_cfg
+    base = dict(item_id=item.id, system=sys_cfg.name, duplicates_removed=d.dups, article_sha256=sha256(d.article))
+    runs = [_scored(d, out, err, latency, scorer_list) for out, err, latency in d.outs]
     if sys_cfg.repeats == 1:
-        s, details, prompt_hash = _sample(item, article, backend, scorer_list, None)
+        s, details, prompt_hash = runs[0]
         return Record(**s.model_dump(exclude={"usage"}), usage=s.usage, details=details,
                       prompt_sha256=prompt_hash, **base)
-    runs = [_sample(item, article, backend, scorer_list, k) for k in range(sys_cfg.repeats)]
     samples = [r[0] for r in runs]
     ok = [i for i, s in enumerate(samples) if s.summary is not None]
     failed = [s for s in samples if s.error is not None]

@@ -19,7 +19,7 @@ from harness.cache import Cache, default_cache_dir
 from harness.datasets import Suite
 from harness.errors import UserError
 from harness.models import Item, SystemConfig
-from harness.pair import accepts_sample, run_pair, sha256
+from harness.pair import accepts_sample, draw, score_drawn, sha256
 from harness.provenance import git_info, package_versions
 from harness.registry import backends, scorers
 from harness.resume import check_same_suite, load_resume
@@ -199,7 +199,7 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
                     for fut in finished:
                         if fut.cancelled():
                             continue
-                        rec = fut.result()
+                        rec = score_drawn(fut.result(), plan.scorers)  # CPU work stays off the request threads
                         writer.append(rec)
                         budget.add(rec)
                         done += 1
@@ -217,7 +217,7 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
                         stopped = (f"spent {budget.spent_usd:.4f} USD, reaching --max-cost {opts.max_cost:g}; "
                                    f"resume with: sumbench run --resume {run_dir} --max-cost <more>")
                         break
-                    pending.add(pool.submit(run_pair, item, article, dups, sys_cfg, backend, plan.scorers))
+                    pending.add(pool.submit(draw, item, article, dups, sys_cfg, backend))
                     drain(concurrency * 2)
                 if stopped:
                     for fut in pending:

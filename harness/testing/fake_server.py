@@ -31,6 +31,7 @@ import math
 import random
 import socket
 import threading
+import time
 from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
@@ -139,6 +140,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like real endpoints
+    disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
@@ -159,6 +161,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(body).encode(), headers)
 
     def do_GET(self) -> None:
+        if self.path.startswith("/_sumbench/"):  # for benchmarks driving a server in another process
+            fake = self.server.fake
+            if self.path.rstrip("/") == "/_sumbench/reset":
+                fake.reset()
+            return self._send(200, json.dumps(fake.stats()).encode())
         if self.path.rstrip("/").endswith("/models"):
             self._send(200, json.dumps({"object": "list", "data": [
                 {"id": "sumbench-fake", "object": "model", "owned_by": "sumbench"}]}).encode())
@@ -200,6 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "malformed":
             payload = payload[: len(payload) // 2]
         self._send(200, payload)
+        fake._answered()
 
 
 class FakeServer:
@@ -222,6 +230,8 @@ class FakeServer:
         self.requests = 0  # POSTs received, whatever their outcome
         self.outcomes: Counter[str] = Counter()
         self.auth_seen: set[str] = set()  # Authorization headers received (tests check key routing)
+        self.first_request_at: float | None = None  # time.monotonic() of the first POST since reset
+        self.last_response_at: float | None = None  # ... and of the last completed answer
         self._rng = random.Random(seed)
         self._script: deque[str] = deque()
         self._lock = threading.Lock()
@@ -246,8 +256,26 @@ class FakeServer:
         with self._lock:
             self._script.extend(kinds)
 
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            span = (self.last_response_at - self.first_request_at
+                    if self.first_request_at is not None and self.last_response_at is not None else None)
+            return {"requests": self.requests, "outcomes": dict(self.outcomes), "span_seconds": span}
+
+    def reset(self) -> None:
+        """Zero the counters and the request-phase clock."""
+        with self._lock:
+            self.requests, self.outcomes = 0, Counter()
+            self.first_request_at = self.last_response_at = None
+
+    def _answered(self) -> None:
+        with self._lock:
+            self.last_response_at = time.monotonic()
+
     def _next_fault(self, auth: str | None) -> str | None:
         with self._lock:
+            if self.first_request_at is None:
+                self.first_request_at = time.monotonic()
             self.requests += 1
             if auth:
                 self.auth_seen.add(auth)
@@ -309,7 +337,7 @@ class FakeServer:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m harness.testing.fake_server",
                                 description="Local FAKE OpenAI-compatible server (127.0.0.1 only).")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=int, default=8000, help="0 picks a free port (printed on start)")
     p.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     p.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that get a random fault")
     p.add_argument("--faults", default="429,500,503,malformed,drop", help=f"comma list of {','.join(FAULT_KINDS)}")
