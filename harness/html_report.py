@@ -86,17 +86,25 @@ def plots(data: ReportData, primary: str | None) -> dict[str, Any]:
                 per_item[m].setdefault(r.system, []).append(v)
     dists = [(m, distribution(m, data.systems, per_item[m])) for m in data.metric_names]
     has_cost = any(r["cost_per_item"] is not None for r in rows)
-    scatter, scatter_note = None, ""
-    if primary:
-        if has_cost:
-            scatter = cost_quality(rows, primary, "cost_per_item", "cost per item (USD)")
-        else:
-            scatter_note = ("No system in this run recorded a cost (offline and extractive backends are free), "
-                            "so quality is plotted against mean latency per item instead.")
-            scatter = cost_quality(rows, primary, "latency_ms", "mean latency per item (ms)")
+    xkey, xlabel = ("cost_per_item", "cost per item (USD)") if has_cost else ("latency_ms", "mean latency per item (ms)")
+    notes = []
+    if not has_cost:
+        notes.append("No system in this run recorded a cost (offline and extractive backends are free), "
+                     "so quality is plotted against mean latency per item instead.")
+    else:
+        missing = [r["system"] for r in rows if r["cost_per_item"] is None]
+        if missing:
+            notes.append(f"Not plotted (no cost recorded): {', '.join(missing)}.")
+    chosen = [m for m in main_metrics(data.metric_names) if data.dirs.get(m)]
+    if primary in chosen:
+        chosen.remove(primary)
+    if primary and data.dirs.get(primary):
+        chosen.insert(0, primary)
+    scatters = [(m, cost_quality(rows, m, xkey, xlabel, data.dirs[m])) for m in chosen]
     return {"bars": [b for b in bars if b[0] in main], "more_bars": [b for b in bars if b[0] not in main],
-            "dists": dists, "scatter": scatter, "scatter_note": scatter_note,
-            "scatter_title": "Quality vs cost" if has_cost else "Quality vs latency"}
+            "dists": dists, "scatters": scatters, "scatter_notes": notes,
+            "scatter_title": "Quality vs cost" if has_cost else "Quality vs latency",
+            "scatter_better": "cheaper" if has_cost else "faster"}
 
 
 def check_report_args(run_dir: Path, out: Path | None, compare: Path | None, sys_a: str | None,

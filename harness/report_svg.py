@@ -103,8 +103,11 @@ def pareto(points: list[tuple[float, float, int]]) -> list[int]:
     return front
 
 
-def cost_quality(rows: list[dict[str, Any]], metric: str, xkey: str, xlabel: str) -> Markup:
-    """Scatter of one quality metric against cost (or latency) per item, Pareto front joined."""
+def cost_quality(rows: list[dict[str, Any]], metric: str, xkey: str, xlabel: str, sign: int = 1) -> Markup:
+    """Scatter of one quality metric against cost (or latency) per item, Pareto front joined.
+
+    ``sign`` is the metric's direction (-1: lower is better, e.g. violations).
+    """
     pts = [(r[xkey], r["cells"][metric]["mean"], i) for i, r in enumerate(rows)
            if r.get(xkey) is not None and r["cells"].get(metric, {}).get("mean") is not None]
     W, H, L, B, T, R = 520, 300, 64, 44, 16, 120
@@ -127,7 +130,8 @@ def cost_quality(rows: list[dict[str, Any]], metric: str, xkey: str, xlabel: str
     out.append(f'<text class="axlbl" x="{L + pw / 2}" y="{H - 6}" text-anchor="middle">{esc(xlabel)}</text>')
     out.append(f'<text class="axlbl" transform="translate(14 {T + ph / 2}) rotate(-90)" '
                f'text-anchor="middle">{esc(metric)} (mean)</text>')
-    front = sorted((p for p in pts if p[2] in pareto(pts)), key=lambda p: p[0])
+    best = set(pareto([(cx, qy * (-1 if sign < 0 else 1), i) for cx, qy, i in pts]))
+    front = sorted((p for p in pts if p[2] in best), key=lambda p: p[0])
     if len(front) > 1:
         d = "M" + "L".join(f"{sx(a):.1f} {sy(b):.1f}" for a, b, _ in front)
         out.append(f'<path class="front" d="{d}"><title>Pareto front</title></path>')

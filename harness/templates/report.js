@@ -97,10 +97,11 @@
   }
   makeSortable(document.getElementById("systable"));
 
-  // ---- distribution plot metric switch ----
-  var distsel = document.getElementById("distsel");
-  if (distsel) distsel.addEventListener("change", function () {
-    document.querySelectorAll("div.dist").forEach(function (d, i) { d.classList.toggle("hidden", String(i) !== distsel.value); });
+  // ---- plot metric switches: a <select class="switch"> shows one of its target divs ----
+  document.querySelectorAll("select.switch").forEach(function (sel) {
+    sel.addEventListener("change", function () {
+      document.querySelectorAll(sel.getAttribute("data-target")).forEach(function (d, i) { d.classList.toggle("hidden", String(i) !== sel.value); });
+    });
   });
 
   // ---- items table: metric choice, filters, sorting ----

@@ -105,7 +105,11 @@ def test_seed_report_table_plots_drilldown_and_screenshot(browser, seed_run, tmp
     by_rouge1 = sorted(metrics["systems"], key=lambda s: -metrics["systems"][s]["metrics"]["rouge1"]["mean"])
     assert order == by_rouge1
     assert page.locator("#plots svg.bars").count() == len(metrics["systems"]["lead3"]["metrics"])
-    assert page.locator("#plots svg.scatter circle").count() == 3
+    assert page.locator("#plots div.scatterbox:not(.hidden) svg.scatter circle").count() == 3
+    page.select_option("#scattersel", label="checklist.recall")
+    assert page.locator("#plots div.scatterbox:not(.hidden)").get_attribute("data-metric") == "checklist.recall"
+    page.select_option("#distsel", label="rouge2")
+    assert page.locator("#plots div.dist:not(.hidden)").get_attribute("data-metric") == "rouge2"
     # drill-down of the only item: every piece of checklist evidence is highlighted in its summary
     for rec in _records(seed_run):
         card = page.locator(f'#detail .card.sys[data-system="{rec["system"]}"]')

@@ -3,6 +3,7 @@
 import base64
 import gzip
 import json
+import re
 
 import pytest
 
@@ -11,7 +12,7 @@ from harness.highlight import normalized_positions, segments, to_original
 from harness.html_report import data_block, script_json
 from harness.report_compare import build_comparison, plan_sides
 from harness.report_data import claim_spans, describe_system, direction
-from harness.report_svg import pareto
+from harness.report_svg import cost_quality, pareto
 from harness.errors import UserError
 
 
@@ -91,6 +92,15 @@ def test_pareto_front_by_hand():
     # (cost, quality, index): 0 cheap+ok, 1 dearer+better, 2 dearer+worse than 1, 3 cheapest+worst
     pts = [(1.0, 0.5, 0), (2.0, 0.6, 1), (3.0, 0.55, 2), (0.5, 0.2, 3), (1.0, 0.4, 4)]
     assert sorted(pareto(pts)) == [0, 1, 3]
+
+
+def test_cost_scatter_marks_the_front_for_lower_is_better_metrics():
+    def row(name, cost, v):
+        return {"system": name, "cost_per_item": cost, "cells": {"checklist.violations": {"mean": v}}}
+    rows = [row("cheap-bad", 1.0, 0.5), row("dear-good", 2.0, 0.1), row("dear-bad", 3.0, 0.4)]
+    svg = str(cost_quality(rows, "checklist.violations", "cost_per_item", "cost", sign=-1))
+    front = re.findall(r'<circle class="pt front-pt"[^>]*><title>([^:]+):', svg)
+    assert sorted(front) == ["cheap-bad", "dear-good"]
 
 
 def test_metric_directions_follow_the_gate_rules_and_suite_overrides():
