@@ -44,10 +44,13 @@ def to_original(text: str, start: int, end: int, expect: str | None = None) -> t
     if not ok:
         if not expect or not expect.strip():
             return None
-        start = norm.find(" ".join(expect.split()))
+        want = " ".join(expect.split())
+        start = norm.find(want)
+        if start < 0 and len(norm.lower()) == len(norm):  # quoted evidence may differ in case
+            start = norm.lower().find(want.lower())
         if start < 0:
             return None
-        end = start + len(" ".join(expect.split()))
+        end = start + len(want)
     return pos[start], pos[end - 1] + 1
 
 

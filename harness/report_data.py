@@ -216,10 +216,12 @@ def claim_spans(summary: str, claims: Iterable[dict[str, Any]]) -> tuple[list[tu
         if c.get("verdict") != "present" or not isinstance(ev, dict):
             continue
         start, end, text = ev.get("start"), ev.get("end"), ev.get("text")
-        placed = None
-        if isinstance(start, int) and isinstance(end, int):
-            placed = to_original(summary, start, end, text if isinstance(text, str) else None)
-        elif isinstance(text, str):
+        text = text if isinstance(text, str) else None
+        if c.get("decided_by") == "judge":  # the judge's offsets are into the summary as written
+            placed = place_span(summary, start, end, text)
+        elif isinstance(start, int) and isinstance(end, int):  # patterns: into the normalised summary
+            placed = to_original(summary, start, end, text)
+        else:
             placed = place_span(summary, None, None, text)
         if placed:
             cls = "bad" if c.get("kind") == "forbidden" else "ev"
@@ -244,6 +246,9 @@ def record_view(r: Record, metric_names: list[str]) -> dict[str, Any]:
     ck = r.details.get("checklist") if isinstance(r.details.get("checklist"), dict) else {}
     claims = [c for c in ck.get("claims") or [] if isinstance(c, dict)]
     out["v"] = {str(c.get("id")): c.get("verdict", "undecided") for c in claims}
+    judged = [str(c.get("id")) for c in claims if c.get("decided_by") == "judge"]
+    if judged:
+        out["j"] = judged
     if r.summary is None:
         return out
     spans, meta = claim_spans(r.summary, claims)

@@ -195,8 +195,8 @@
 
   // ---- drill-down ----
   var VERDICT = {
-    required: {present: ["hit", "✓ hit"], absent: ["missed", "✗ missed"], undecided: ["undecided", "? undecided"]},
-    forbidden: {present: ["violated", "⚠ violated"], absent: ["ok", "✓ not asserted"], undecided: ["undecided", "? undecided"]}
+    required: {present: ["hit", "✓ hit"], absent: ["missed", "✗ missed"], undecided: ["undecided", "? undecided"], nan: ["undecided", "? judge failed"]},
+    forbidden: {present: ["violated", "⚠ violated"], absent: ["ok", "✓ not asserted"], undecided: ["undecided", "? undecided"], nan: ["undecided", "? judge failed"]}
   };
   function claimText(it, id) {
     for (var i = 0; i < it.claims.length; i++) if (it.claims[i].id === id) return it.claims[i].claim;
@@ -223,8 +223,9 @@
       var verdict = (r.v || {})[c.id];
       if (!verdict) return;
       var v = (VERDICT[c.kind] || VERDICT.required)[verdict] || ["undecided", verdict];
+      var byJudge = (r.j || []).indexOf(c.id) >= 0;
       var li = el("li", {"class": v[0], "data-claim": c.id}, el("span", {"class": "v v-" + v[0]}, v[1]),
-                  el("span", null, c.claim, " ", el("code", null, c.id)));
+                  el("span", null, c.claim, " ", el("code", null, c.id), byJudge ? el("span", {"class": "flag", title: "decided by the LLM judge"}, "judge") : null));
       li.addEventListener("mouseenter", function () { hot(card, c.id, true); });
       li.addEventListener("mouseleave", function () { hot(card, c.id, false); });
       ul.appendChild(li);

@@ -160,3 +160,15 @@ def test_header_describes_systems_with_prompt_hash_and_no_secrets():
     assert describe_system(desc) == ("openai · gpt-4o-mini · base_url http://127.0.0.1:9/v1 · "
                                      "prompt prompts/concise.txt · prompt_sha256 abcdef012345")
     assert describe_system(None) == ""
+
+
+def test_judge_evidence_uses_offsets_into_the_summary_as_written():
+    summary = "Line one.\n\nThe  talks failed."
+    # the judge's locate(): raw offsets, and a case-insensitive quote without offsets
+    claims = [{"id": "j1", "kind": "required", "claim": "x", "verdict": "present", "decided_by": "judge",
+               "evidence": {"text": "talks failed", "found": True, "start": 16, "end": 28}},
+              {"id": "j2", "kind": "required", "claim": "y", "verdict": "present", "decided_by": "judge",
+               "evidence": {"text": "LINE ONE", "found": True}}]
+    assert summary[16:28] == "talks failed"
+    spans, _ = claim_spans(summary, claims)
+    assert [summary[s:e] for s, e, _ in spans] == ["talks failed", "Line one"]
