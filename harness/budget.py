@@ -1,9 +1,11 @@
 """``--max-cost``: stop starting new requests once a run has spent its budget.
 
 Only money actually spent counts (cached answers are free). Requests already
-in flight when the budget runs out still finish and are recorded, so a run
-can overshoot by at most ``concurrency`` requests; the run then stops with
-status ``interrupted`` and can be resumed with a larger ``--max-cost``.
+started when the budget runs out still finish and are recorded (a paid answer
+is never thrown away), so a run can overshoot by the requests in flight or
+queued at that moment (at most 2 x ``concurrency``); queued ones that have not
+started are cancelled. The run then stops with status ``interrupted`` and can
+be resumed with a larger ``--max-cost``.
 """
 
 from __future__ import annotations

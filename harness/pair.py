@@ -1,8 +1,10 @@
 """Summarize and score one (item, system) pair, with ``repeats`` samples when asked.
 
 Two steps, so the runner can keep its request threads on requests: ``draw``
-(backend calls only; runs in the thread pool) and ``score_drawn`` (scorers;
-CPU work, run by the thread that writes records). ``run_pair`` does both.
+(backend calls, plus scorers that call a model themselves, e.g. the LLM
+judge; runs in the thread pool) and ``score_drawn`` (the CPU-bound scorers,
+run by the thread that writes records, so ROUGE's CPU time does not delay
+responses waiting for the GIL). ``run_pair`` does both.
 Never raises: a backend or scorer failure becomes the record's one-line
 ``error``. With ``repeats = N`` the pair is sampled N times (``sample=k`` is
 passed to the backend, and is part of its cache key); the record's
@@ -38,20 +40,36 @@ def accepts_sample(backend: Any) -> bool:
         return False
 
 
-def _score(item: Item, text: str, article: str, scorer_list: list[tuple[str, Any]]
-           ) -> tuple[dict[str, float | None], dict[str, Any], str | None]:
+def calls_network(scorer: Any) -> bool:
+    """Scorers that wait on a model (``needs_network``, or a configured LLM ``judge``) run in the pool."""
+    return bool(getattr(scorer, "needs_network", False) or getattr(scorer, "judge", None) is not None)
+
+
+Result = tuple[dict[str, Any] | None, Any, str | None]  # (metrics, details, error) of one scorer
+
+
+def _score_one(name: str, scorer: Any, item: Item, text: str, article: str) -> Result:
+    try:
+        res = scorer.score(item, text, article)
+    except Exception as exc:
+        error = f"scorer {name} failed: {one_line(exc)}"
+        return None, {"error": error}, error
+    return res.metrics, res.details, None
+
+
+def _score(item: Item, text: str, article: str, scorer_list: list[tuple[str, Any]],
+           done: dict[str, Result] | None = None) -> tuple[dict[str, float | None], dict[str, Any], str | None]:
+    """Scores in suite order; ``done`` holds results already computed in the pool."""
     scores: dict[str, float | None] = {}
     details: dict[str, Any] = {}
     error = None
     for name, scorer in scorer_list:
-        try:
-            res = scorer.score(item, text, article)
-        except Exception as exc:
-            error = f"scorer {name} failed: {one_line(exc)}"
-            details[name] = {"error": error}
-            continue
-        scores.update(res.metrics)
-        details[name] = res.details
+        metrics, detail, err = (done or {}).get(name) or _score_one(name, scorer, item, text, article)
+        details[name] = detail
+        if err:
+            error = err
+        else:
+            scores.update(metrics or {})
     return scores, details, error
 
 
@@ -64,11 +82,13 @@ class Drawn:
     dups: list[int]
     sys_cfg: SystemConfig
     outs: list[tuple[Any, str | None, float]]
+    early: list[dict[str, Result]]  # per sample: results of the network scorers
 
 
-def draw(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backend: Any) -> Drawn:
-    """Call the backend once per sample (``sample=k`` only when repeats > 1)."""
-    outs = []
+def draw(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backend: Any,
+         net_scorers: list[tuple[str, Any]] = ()) -> Drawn:  # type: ignore[assignment]
+    """Call the backend once per sample (``sample=k`` only when repeats > 1), then network scorers."""
+    outs, early = [], []
     for k in range(sys_cfg.repeats):
         t0 = time.perf_counter()
         try:
@@ -78,14 +98,16 @@ def draw(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backe
         except Exception as exc:  # any backend failure is this record's error, not the run's
             out, err = None, one_line(exc)
         outs.append((out, err, round((time.perf_counter() - t0) * 1000, 3)))
-    return Drawn(item, article, dups, sys_cfg, outs)
+        early.append({name: _score_one(name, sc, item, out.text, article) for name, sc in net_scorers}
+                     if out is not None else {})
+    return Drawn(item, article, dups, sys_cfg, outs, early)
 
 
-def _scored(d: Drawn, out: Any, err: str | None, latency: float, scorer_list: list[tuple[str, Any]]
-            ) -> tuple[Sample, dict[str, Any], str | None]:
+def _scored(d: Drawn, k: int, scorer_list: list[tuple[str, Any]]) -> tuple[Sample, dict[str, Any], str | None]:
+    out, err, latency = d.outs[k]
     if out is None:
         return Sample(summary=None, error=err, latency_ms=latency), {}, None
-    scores, details, error = _score(d.item, out.text, d.article, scorer_list)
+    scores, details, error = _score(d.item, out.text, d.article, scorer_list, d.early[k])
     usage = Usage(**out.usage) if out.usage else None
     return (Sample(summary=out.text, error=error, cached=out.cached, usage=usage, cost_usd=out.cost_usd,
                    latency_ms=latency, scores=scores), details, (out.meta or {}).get("prompt_sha256"))
@@ -93,13 +115,13 @@ def _scored(d: Drawn, out: Any, err: str | None, latency: float, scorer_list: li
 
 def run_pair(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backend: Any,
              scorer_list: list[tuple[str, Any]]) -> Record:
-    return score_drawn(draw(item, article, dups, sys_cfg, backend), scorer_list)
+    return score_drawn(draw(item, article, dups, sys_cfg, backend), scorer_list)  # all scorers here
 
 
 def score_drawn(d: Drawn, scorer_list: list[tuple[str, Any]]) -> Record:
     item, sys_cfg = d.item, d.sys_cfg
     base = dict(item_id=item.id, system=sys_cfg.name, duplicates_removed=d.dups, article_sha256=sha256(d.article))
-    runs = [_scored(d, out, err, latency, scorer_list) for out, err, latency in d.outs]
+    runs = [_scored(d, k, scorer_list) for k in range(len(d.outs))]
     if sys_cfg.repeats == 1:
         s, details, prompt_hash = runs[0]
         return Record(**s.model_dump(exclude={"usage"}), usage=s.usage, details=details,

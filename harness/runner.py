@@ -19,7 +19,7 @@ from harness.cache import Cache, default_cache_dir
 from harness.datasets import Suite
 from harness.errors import UserError
 from harness.models import Item, SystemConfig
-from harness.pair import accepts_sample, draw, score_drawn, sha256
+from harness.pair import accepts_sample, calls_network, draw, score_drawn, sha256
 from harness.provenance import git_info, package_versions
 from harness.registry import backends, scorers
 from harness.resume import check_same_suite, load_resume
@@ -188,6 +188,7 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
             backend.set_concurrency(concurrency)
     total = plan.n_items * len(plan.systems)
     stopped = None
+    net_scorers = [(n, s) for n, s in plan.scorers if calls_network(s)]  # e.g. an LLM judge: keep it parallel
     try:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sumbench") as pool:
             pending: set[Future] = set()
@@ -217,7 +218,7 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
                         stopped = (f"spent {budget.spent_usd:.4f} USD, reaching --max-cost {opts.max_cost:g}; "
                                    f"resume with: sumbench run --resume {run_dir} --max-cost <more>")
                         break
-                    pending.add(pool.submit(draw, item, article, dups, sys_cfg, backend))
+                    pending.add(pool.submit(draw, item, article, dups, sys_cfg, backend, net_scorers))
                     drain(concurrency * 2)
                 if stopped:
                     for fut in pending:

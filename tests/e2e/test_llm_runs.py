@@ -141,9 +141,9 @@ def test_max_cost_stops_cleanly_and_resume_finishes(server, tmp_path, capsys):
     partial = records(tmp_path / "r")
     spent = sum(r["cost_usd"] for r in partial)
     assert 0 < len(partial) < 20 and spent >= 0.0001
-    # it stopped right after crossing the budget: only the one request already in flight
-    # (--concurrency 1) finished after the record that crossed it
-    assert sum(r["cost_usd"] for r in partial[:-2]) < 0.0001
+    # it stopped soon after crossing the budget: after the record that crossed it, only requests
+    # already started or queued (at most 2 x --concurrency) were recorded
+    assert sum(r["cost_usd"] for r in partial[:-3]) < 0.0001
     m = manifest(tmp_path / "r")
     assert m["status"] == "interrupted" and not (tmp_path / "r" / "metrics.json").exists()
     assert main(["run", "--resume", str(tmp_path / "r"), "--max-cost", "1"]) == 0
