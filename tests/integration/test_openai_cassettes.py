@@ -187,3 +187,7 @@ def test_cassettes_are_labelled_and_free_of_credentials():
         for interaction in yaml.safe_load(text)["interactions"]:
             assert not {h.lower() for h in interaction["request"]["headers"]} & {"authorization", "api-key"}
         assert "Bearer" not in text and DUMMY_KEY not in text
+        for env in {"OPENAI_API_KEY", os.environ.get("SUMBENCH_RECORD_KEY_ENV", "OPENAI_API_KEY")}:
+            secret = os.environ.get(env)
+            if secret:  # after a real re-recording, the real key must not be in any cassette
+                assert secret not in text, f"{f.name} contains ${env}"
