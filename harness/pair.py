@@ -83,6 +83,7 @@ class Drawn:
     sys_cfg: SystemConfig
     outs: list[tuple[Any, str | None, float]]
     early: list[dict[str, Result]]  # per sample: results of the network scorers
+    prompt_sha256: str | None = None  # the system's prompt, recorded even when the call failed
 
 
 def draw(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backend: Any,
@@ -100,7 +101,8 @@ def draw(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backe
         outs.append((out, err, round((time.perf_counter() - t0) * 1000, 3)))
         early.append({name: _score_one(name, sc, item, out.text, article) for name, sc in net_scorers}
                      if out is not None else {})
-    return Drawn(item, article, dups, sys_cfg, outs, early)
+    prompt = getattr(backend, "prompt", None)
+    return Drawn(item, article, dups, sys_cfg, outs, early, getattr(prompt, "sha256", None))
 
 
 def _scored(d: Drawn, k: int, scorer_list: list[tuple[str, Any]]) -> tuple[Sample, dict[str, Any], str | None]:
@@ -125,7 +127,7 @@ def score_drawn(d: Drawn, scorer_list: list[tuple[str, Any]]) -> Record:
     if sys_cfg.repeats == 1:
         s, details, prompt_hash = runs[0]
         return Record(**s.model_dump(exclude={"usage"}), usage=s.usage, details=details,
-                      prompt_sha256=prompt_hash, **base)
+                      prompt_sha256=prompt_hash or d.prompt_sha256, **base)
     samples = [r[0] for r in runs]
     ok = [i for i, s in enumerate(samples) if s.summary is not None]
     failed = [s for s in samples if s.error is not None]
@@ -142,7 +144,7 @@ def score_drawn(d: Drawn, scorer_list: list[tuple[str, Any]]) -> Record:
                   latency_ms=round(sum(s.latency_ms or 0 for s in samples), 3),
                   scores=scores, spread=spread, samples=samples,
                   details=runs[first][1] if first is not None else {},
-                  prompt_sha256=next((r[2] for r in runs if r[2]), None), **base)
+                  prompt_sha256=next((r[2] for r in runs if r[2]), d.prompt_sha256), **base)
 
 
 def _mean_and_spread(per_sample: list[dict[str, float | None]]) -> tuple[dict[str, float | None], dict[str, float]]:

@@ -125,7 +125,7 @@ def load_prompt(ref: str, base_dir: Path | None = None) -> Prompt:
     candidates = [p] if p.is_absolute() else [*([base_dir / p] if base_dir else []), p]
     found = next((c for c in candidates if c.is_file()), None)
     if found is None:
-        tried = " or ".join(str(c) for c in candidates)
-        raise UserError(f"prompt file not found (tried {tried})", file=ref,
+        tried = " or ".join(dict.fromkeys(str(c) for c in candidates))
+        raise UserError(f"prompt file {ref!r} not found (tried {tried})",
                         fix="give a path relative to the suite file or the current folder (see `sumbench list prompts`)")
     return parse_prompt(read_text(found, "prompt file"), name=found.stem, path=str(found))

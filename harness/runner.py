@@ -86,7 +86,8 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
         try:
             backend = backends.create(sys_cfg.backend, sys_cfg.options, suite=suite, cache=cache)
         except UserError as exc:
-            raise UserError(f"system '{sys_cfg.name}': {exc.what}", fix=exc.fix, **where) from None
+            at = dict(file=exc.file, line=exc.line) if exc.file else where  # e.g. a line of a prompt file
+            raise UserError(f"system '{sys_cfg.name}': {exc.what}", fix=exc.fix, **at) from None
         if sys_cfg.repeats > 1 and not accepts_sample(backend):
             raise UserError(f"system '{sys_cfg.name}': repeats = {sys_cfg.repeats}, but backend "
                             f"'{sys_cfg.backend}' cannot draw different samples", fix="remove 'repeats'", **where)

@@ -31,11 +31,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harness.backends.base import BackendError, Summary
 from harness.cache import Cache, cache_key, default_cache_dir
@@ -75,6 +74,13 @@ class OpenAIOptions(BaseModel):
     rpm: int | None = Field(default=None, ge=1)
     tpm: int | None = Field(default=None, ge=1)
     price: Price | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is not None and (urlparse(v).scheme not in ("http", "https") or not urlparse(v).hostname):
+            raise ValueError(f"{v!r} is not an http(s) URL; write e.g. http://localhost:8000/v1")
+        return v
 
 
 @dataclass

@@ -194,3 +194,32 @@ def test_resume_refuses_complete_and_changed_runs(server, tmp_path, capsys):
     suite.write_text(suite.read_text() + "\n# edited\n")
     assert main(["run", "--resume", str(tmp_path / "r")]) == 2
     assert "changed since this run started" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("prompt, extra, where, words", [
+    ("---\ntemprature = 1\n---\nSum {article}\n", "", "p.txt:2: ", "temprature"),
+    ("Sum it up.\n", "", "p.txt:1: ", "no {article} placeholder"),
+    ("Sum {article}\n", 'base_url = "localhost:8000"', "suite.toml:", "not an http(s) URL"),
+    ("Sum {article}\n", 'modle = "x"', "suite.toml:", "unknown option 'modle'"),
+    ("Sum {article}\n", 'price = { input = -1, output = 0 }', "suite.toml:", "price.input"),
+])
+def test_llm_config_errors_are_one_located_line(tmp_path, write, capsys, prompt, extra, where, words):
+    write("ds/p.txt", prompt)
+    write("ds/suite.toml", 'name = "b"\nitems = "i.jsonl"\n[[systems]]\nname = "x"\nbackend = "openai"\n'
+                           f'model = "m"\nprompt = "p.txt"\n{extra}\n')
+    write("ds/i.jsonl", '{"id": "a", "article": "One. Two.", "references": "One."}\n')
+    assert main(["run", str(tmp_path / "ds"), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and where in err[0] and words in err[0], err
+    assert " — " in err[0] and not (tmp_path / "r").exists()
+
+
+def test_failed_call_still_records_prompt_hash(tmp_path, write):
+    write("ds/p.txt", "Sum {article}\n")
+    write("ds/suite.toml", 'name = "b"\nitems = "i.jsonl"\n[[systems]]\nname = "x"\nbackend = "openai"\n'
+                           'model = "m"\nprompt = "p.txt"\nbase_url = "http://127.0.0.1:9/v1"\nmax_attempts = 1\n')
+    write("ds/i.jsonl", '{"id": "a", "article": "One. Two.", "references": "One."}\n')
+    assert main(["run", str(tmp_path / "ds"), "--out", str(tmp_path / "r")]) == 1
+    (rec,) = records(tmp_path / "r")
+    assert rec["summary"] is None and rec["error"].startswith("BackendError: connection to http://127.0.0.1:9/v1")
+    assert rec["prompt_sha256"] == hashlib.sha256(b"Sum {article}\n").hexdigest()
