@@ -249,6 +249,10 @@ def record_view(r: Record, metric_names: list[str]) -> dict[str, Any]:
     judged = [str(c.get("id")) for c in claims if c.get("decided_by") == "judge"]
     if judged:
         out["j"] = judged
+    if r.samples:  # repeats > 1: the record's scores are the samples' means
+        out["smp"] = [[smp.summary, smp.error, [_round(smp.scores.get(m)) for m in metric_names]]
+                      for smp in r.samples]
+        out["sd"] = {m: _round(v) for m, v in r.spread.items()}
     if r.summary is None:
         return out
     spans, meta = claim_spans(r.summary, claims)

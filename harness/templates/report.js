@@ -217,6 +217,18 @@
     });
     return p;
   }
+  function samplesNode(r) {
+    var mains = M.filter(function (m) { return !D.main || D.main.indexOf(m) >= 0; }).slice(0, 4);
+    var box = el("details", {"class": "more samples"}, el("summary", null, r.smp.length + " samples — the scores above are their mean" +
+      (Object.keys(r.sd || {}).length ? " (± is the spread between samples)" : "")));
+    r.smp.forEach(function (smp, k) {
+      var line = mains.map(function (m) { var v = smp[2][M.indexOf(m)]; return v === null || v === undefined ? null : m + " " + fmt(v, m); })
+        .filter(function (x) { return x; }).join(" · ");
+      box.appendChild(el("div", {"class": "sample"}, el("h5", null, "sample " + (k + 1) + (line ? " — " + line : "")),
+        smp[1] ? el("div", {"class": "errbox"}, smp[1]) : null, smp[0] !== null ? el("p", {"class": "sum"}, smp[0]) : null));
+    });
+    return box;
+  }
   function claimList(it, r, card) {
     var ul = el("ul", {"class": "claims"});
     it.claims.forEach(function (c) {
@@ -279,13 +291,15 @@
       M.forEach(function (m, mi) {
         if (r.sc[mi] === null || r.sc[mi] === undefined) return;
         var main = !D.main || D.main.indexOf(m) >= 0;
-        (main ? sc : rest).appendChild(el("span", null, m + " ", el("b", null, fmt(r.sc[mi], m))));
+        var sd = r.sd && r.sd[m] !== undefined && r.sd[m] !== null ? " ±" + fmt(r.sd[m], m) : "";
+        (main ? sc : rest).appendChild(el("span", null, m + " ", el("b", null, fmt(r.sc[mi], m)), sd));
         if (!main) nrest++;
       });
       card.appendChild(sc);
       if (nrest) card.appendChild(el("details", {"class": "more"}, el("summary", null, nrest + " more metrics"), rest));
       if (r.err) card.appendChild(el("div", {"class": "errbox"}, r.err));
       if (r.segs) card.appendChild(summaryNode(it, r));
+      if (r.smp) card.appendChild(samplesNode(r));
       card.appendChild(claimList(it, r, card));
       cards.appendChild(card);
     });

@@ -11,7 +11,8 @@ from harness.faith_spans import faithfulness_spans
 from harness.highlight import normalized_positions, segments, to_original
 from harness.html_report import data_block, script_json
 from harness.report_compare import build_comparison, plan_sides
-from harness.report_data import claim_spans, describe_system, direction
+from harness.models import Record
+from harness.report_data import claim_spans, describe_system, direction, record_view
 from harness.report_svg import cost_quality, pareto
 from harness.errors import UserError
 
@@ -172,3 +173,13 @@ def test_judge_evidence_uses_offsets_into_the_summary_as_written():
     assert summary[16:28] == "talks failed"
     spans, _ = claim_spans(summary, claims)
     assert [summary[s:e] for s, e, _ in spans] == ["talks failed", "Line one"]
+
+
+def test_repeated_samples_are_kept_for_the_drilldown():
+    rec = Record(item_id="i", system="s", summary="first <b>", scores={"rouge1": 0.5}, spread={"rouge1": 0.1},
+                 samples=[{"summary": "first <b>", "scores": {"rouge1": 0.4}},
+                          {"summary": None, "error": "BackendError: 500", "scores": {}},
+                          {"summary": "third", "scores": {"rouge1": 0.6}}])
+    view = record_view(rec, ["rouge1"])
+    assert view["smp"] == [["first <b>", None, [0.4]], [None, "BackendError: 500", [None]], ["third", None, [0.6]]]
+    assert view["sd"] == {"rouge1": 0.1} and view["sc"] == [0.5]
