@@ -122,7 +122,7 @@ def describe_system(desc: Any) -> str:
             continue
         if "sha" in k or "hash" in k:
             parts.append(f"{k} {str(v)[:12]}")
-        elif k in ("prompt", "sentences", "base_url", "field", "command"):
+        elif k in ("prompt", "sentences", "base_url", "field", "command") or (k == "repeats" and v != 1):
             parts.append(f"{k} {v}")
     return " · ".join(parts)
 
