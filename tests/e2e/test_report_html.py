@@ -130,3 +130,21 @@ def test_bad_comparison_arguments_exit_2_before_writing(seed_run, tmp_path, caps
     assert err.count("\n") == 1
     assert not (copy / "report.html").exists()
     assert (copy / "report.md").read_text() == "sentinel" != md_before.decode()  # nothing rewritten
+
+
+def test_report_says_when_the_article_changed_or_the_suite_moved(tmp_path):
+    from tests.paths import ROOT
+
+    shutil.copytree(SEED_SUITE, tmp_path / "datasets" / "seed")
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    run = tmp_path / "run"
+    assert main(["run", str(tmp_path / "datasets" / "seed"), "--out", str(run)]) == 0
+    assert '"status":"ok"' in (run / "report.html").read_text(encoding="utf-8")
+    article = next((tmp_path / "seeds").glob("*.txt"))
+    article.write_text(article.read_text(encoding="utf-8") + "\n\nA paragraph added after the run.\n", encoding="utf-8")
+    assert main(["report", str(run)]) == 0
+    assert '"status":"changed"' in (run / "report.html").read_text(encoding="utf-8")
+    shutil.rmtree(tmp_path / "datasets")
+    assert main(["report", str(run)]) == 0
+    html = (run / "report.html").read_text(encoding="utf-8")
+    assert '"status":"missing"' in html and "was not found" in html
