@@ -159,11 +159,11 @@ def build_table(data: ReportData) -> list[dict[str, Any]]:
 
 
 def resolve_suite_file(manifest: dict[str, Any]) -> Path | None:
-    raw = (manifest.get("suite") or {}).get("path")
-    if not raw:
-        return None
-    p = Path(raw)
-    return p if p.is_file() else None
+    suite = manifest.get("suite") or {}
+    for raw in (suite.get("path"), suite.get("abs_path")):
+        if raw and Path(raw).is_file():
+            return Path(raw)
+    return None
 
 
 def load_suite_items(manifest: dict[str, Any], wanted: set[str], notes: list[str]) -> dict[str, Item]:

@@ -19,7 +19,7 @@ from harness.cache import Cache, default_cache_dir
 from harness.datasets import Suite
 from harness.errors import UserError
 from harness.models import Item, SystemConfig
-from harness.pair import accepts_sample, calls_network, draw, score_drawn, sha256
+from harness.pair import accepts_sample, calls_network, draw, one_line, score_drawn, sha256
 from harness.provenance import git_info, package_versions
 from harness.registry import backends, scorers
 from harness.resume import check_same_suite, load_resume
@@ -134,6 +134,7 @@ def manifest_for(plan: Plan, opts: RunOptions, run_dir: Path) -> dict[str, Any]:
         "suite": {
             "name": suite.config.name,
             "path": str(suite.path),
+            "abs_path": str(suite.path.resolve()),  # lets `report` find articles from any folder
             "sha256": sha256(suite.text),
             "dataset_sha256": suite.dataset_hash(),
             "n_items": plan.n_items,
@@ -240,8 +241,12 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
         write_json(run_dir / "manifest.json", manifest)
         if manifest["status"] == "complete":
             write_metrics(run_dir)
-            write_markdown_report(run_dir)
-            write_html_report(run_dir)
+            try:
+                write_markdown_report(run_dir)
+                write_html_report(run_dir)
+            except Exception as exc:  # records and metrics are safe; the reports can be rebuilt
+                opts.warn(f"could not write the reports ({one_line(exc)}); "
+                          f"records are complete — rebuild with `sumbench report {run_dir}`")
     return RunResult(run_dir=run_dir, n_records=done, n_errors=errors,
                      error_budget=plan.suite.config.run.error_budget, stopped=stopped)
 

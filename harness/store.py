@@ -30,10 +30,21 @@ def new_run_dir(results: Path, suite_name: str) -> Path:
     return results / f"{stamp}_{suite_name}_{secrets.token_hex(3)}"
 
 
+def _file_mode() -> int:
+    """0666 minus the process umask: what a plain open() would have created."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_MODE = _file_mode()
+
+
 def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _MODE)  # mkstemp makes 0600; reports must be readable like any file
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()

@@ -148,3 +148,26 @@ def test_report_rebuilds_from_run_folder(seed_run, capsys):
     assert main(["report", str(out)]) == 0
     assert "putin-moscow-talks" in (out / "report.md").read_text()
     assert main(["report", str(out.parent / "missing")]) == 2
+
+
+def test_run_files_get_normal_permissions(seed_run):
+    import os
+    import stat
+
+    _, out = seed_run
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in ("manifest.json", "metrics.json", "report.md"):
+        assert stat.S_IMODE((out / name).stat().st_mode) == 0o666 & ~mask
+
+
+def test_report_finds_articles_from_another_folder(seed_run, tmp_path, monkeypatch):
+    import json as _json
+
+    _, out = seed_run
+    manifest = _json.loads((out / "manifest.json").read_text())
+    assert manifest["suite"]["abs_path"] == str((SEED_SUITE / "suite.toml").resolve())
+    monkeypatch.chdir(tmp_path)
+    from harness.report_data import resolve_suite_file
+
+    assert resolve_suite_file(manifest) == SEED_SUITE.resolve() / "suite.toml"
