@@ -164,7 +164,7 @@ class OpenAICompat:
         t0 = time.perf_counter()
         merged = self.params(params, sample)
         fields = self.request_fields(messages, json_schema, merged, sample)
-        key = cache_key(fields)
+        key = cache_key(fields) if self.cache is not None else ""
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
