@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_b", metavar="RUN_B", nargs="?", help="a second run: compare the same system across runs")
     p.add_argument("--a", metavar="SYS", help="system A (in RUN)")
     p.add_argument("--b", metavar="SYS", help="system B (in RUN_B if given, else in RUN); B-A is reported")
-    p.add_argument("--metric", action="append", metavar="M", help="only this metric (repeatable; default: all)")
+    p.add_argument("--metric", action="append", metavar="M", help="only this metric (repeatable; default: every metric with a better direction)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--seed", type=int, metavar="N", help="resampling seed (default: the run's [run] seed)")
     p.add_argument("--alpha", type=_probability, default=0.05, metavar="P",
