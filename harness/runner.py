@@ -198,8 +198,8 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
             def drain(block_until: int) -> None:
                 nonlocal done, errors, pending
                 while len(pending) > block_until:
-                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in finished:
+                    ready, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in ready:
                         if fut.cancelled():
                             continue
                         rec = score_drawn(fut.result(), plan.scorers)  # CPU work stays off the request threads
@@ -210,23 +210,29 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
                         if opts.progress:
                             print(f"\r  {done}/{total} records", end="", file=sys.stderr, flush=True)
 
-            for item in _items(plan, opts):
-                todo = [(c, b) for c, b in plan.systems if (item.id, c.name) not in finished]
-                if not todo:
-                    continue
-                article, dups = prepare_article(item, opts, manifest)
-                for sys_cfg, backend in todo:
-                    if budget.exhausted:
-                        stopped = (f"spent {budget.spent_usd:.4f} USD, reaching --max-cost {opts.max_cost:g}; "
-                                   f"resume with: sumbench run --resume {run_dir} --max-cost <more>")
+            try:
+                for item in _items(plan, opts):
+                    todo = [(c, b) for c, b in plan.systems if (item.id, c.name) not in finished]
+                    if not todo:
+                        continue
+                    article, dups = prepare_article(item, opts, manifest)
+                    for sys_cfg, backend in todo:
+                        if budget.exhausted:
+                            stopped = (f"spent {budget.spent_usd:.4f} USD, reaching --max-cost {opts.max_cost:g}; "
+                                       f"resume with: sumbench run --resume {run_dir} --max-cost <more>")
+                            break
+                        pending.add(pool.submit(draw, item, article, dups, sys_cfg, backend, net_scorers))
+                        drain(concurrency * 2)
+                    if stopped:
+                        for fut in pending:
+                            fut.cancel()  # queued, not started: leave them for --resume
                         break
-                    pending.add(pool.submit(draw, item, article, dups, sys_cfg, backend, net_scorers))
-                    drain(concurrency * 2)
-                if stopped:
-                    for fut in pending:
-                        fut.cancel()  # queued, not started: leave them for --resume
-                    break
-            drain(0)
+                drain(0)
+            except BaseException:  # Ctrl-C: drop what has not started, keep what was paid for
+                for fut in pending:
+                    fut.cancel()
+                drain(0)
+                raise
         if opts.progress:
             print(file=sys.stderr)
         manifest["status"] = "interrupted" if stopped else "complete"

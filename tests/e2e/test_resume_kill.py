@@ -68,3 +68,34 @@ def test_kill_9_then_resume(tmp_path, monkeypatch):
     m = json.loads((out / "manifest.json").read_text())
     assert m["status"] == "complete" and len(m["resumed"]) == 1
     assert (out / "metrics.json").exists()
+
+
+def test_ctrl_c_marks_interrupted_keeps_paid_results_and_resumes(tmp_path, monkeypatch):
+    monkeypatch.setattr(retry, "SLEEP", lambda seconds: None)
+    with FakeServer(latency=0.05) as srv:
+        suite = write_synthetic_suite(tmp_path / "ds", N_ITEMS, base_url=srv.base_url, variants=("concise",))
+        out = tmp_path / "run"
+        env = {**os.environ, "SUMBENCH_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+        proc = subprocess.Popen([sys.executable, "-m", "harness", "run", str(suite), "--out", str(out),
+                                 "--concurrency", "4"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 30
+            while len(lines(out / "records.jsonl")) < 4 and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.01)
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 130 and b"Traceback" not in err
+        m = json.loads((out / "manifest.json").read_text())
+        assert m["status"] == "interrupted"
+        recorded = len(lines(out / "records.jsonl"))
+        assert 4 <= recorded < N_ITEMS
+        answered = srv.outcomes["ok"]
+        assert answered == recorded  # requests in flight at Ctrl-C finished and were recorded, none lost
+        srv.latency = 0.0
+        monkeypatch.setenv("SUMBENCH_CACHE_DIR", str(tmp_path / "cache"))
+        assert main(["run", "--resume", str(out)]) == 0
+    recs = [json.loads(x) for x in lines(out / "records.jsonl")]
+    assert sorted(r["item_id"] for r in recs) == [f"syn-{i:04d}" for i in range(N_ITEMS)]
