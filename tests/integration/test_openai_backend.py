@@ -179,3 +179,32 @@ def test_front_matter_params_are_sent_and_options_override(server, tmp_path):
     assert body["temperature"] == 0.2 and body["max_tokens"] == 60 and body["top_k"] == 5
     assert body["messages"][0] == {"role": "system", "content": "S"}
     assert out.meta["prompt_sha256"] == b.prompt.sha256
+
+
+def test_rpm_and_tpm_options_pace_requests(server, tmp_path):
+    from harness.ratelimit import WindowLimit
+
+    b = make(server, tmp_path, rpm=2, tpm=100000, max_tokens=50)
+    assert (b.window.rpm, b.window.tpm) == (2, 100000)
+    now = [0.0]
+    waited: list[float] = []
+    b.window = WindowLimit(2, 100000, clock=lambda: now[0],
+                           sleep=lambda s: (waited.append(s), now.__setitem__(0, now[0] + s)))
+    for k in range(3):
+        b.complete([{"role": "user", "content": f"article {k}"}])
+    assert waited == [60.0] and server.requests == 3  # the third request waited for the window
+    tokens = [t for _, t in b.window._tokens]
+    assert all(t > 50 for t in tokens)  # estimated prompt tokens + the max_tokens cap count toward tpm
+
+
+def test_burst_of_429s_lowers_in_flight_limit_and_every_call_succeeds(server, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    b = make(server, tmp_path)
+    b.set_concurrency(8)
+    server.script(*["429"] * 8)
+    with ThreadPoolExecutor(8) as pool:
+        out = list(pool.map(lambda k: b.complete([{"role": "user", "content": f"a{k}. b."}]).text, range(16)))
+    assert all(t.startswith("[fake]") for t in out)
+    assert 1 <= b.limit.decreases <= 3  # a burst halves the limit once per generation, not once per 429
+    assert server.requests == 16 + 8
