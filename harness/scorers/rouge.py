@@ -9,6 +9,7 @@ its own ``split_summaries`` would need nltk's punkt download.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -37,6 +38,11 @@ class RougeCalc:
         self.types = tuple(types)
         self.use_stemmer = use_stemmer
         self._scorer = rouge_scorer.RougeScorer(list(self.types), use_stemmer=use_stemmer)
+        # Porter stemming is a pure function of the word and most of ROUGE's CPU time: memoising it
+        # per word gives identical numbers (see tests/unit/test_rouge_memo.py) at a fraction of the cost.
+        stemmer = getattr(getattr(self._scorer, "_tokenizer", None), "_stemmer", None)
+        if stemmer is not None:
+            stemmer.stem = functools.lru_cache(maxsize=1 << 17)(stemmer.stem)
 
     def score(self, target: str, prediction: str) -> dict[str, tuple[float, float, float]]:
         """{type: (precision, recall, fmeasure)} for one target/prediction pair."""
