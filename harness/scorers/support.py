@@ -21,7 +21,7 @@ here hers herself him himself his how i if in into is it its itself just me more
 off on once only or other our ours ourselves out over own same she should so some such than that the their
 theirs them themselves then there these they this those through to too under until up very was we were
 what when where which while who whom why will with would you your yours yourself yourselves said says
-say also s t ll d re ve m one told tell according new
+say also s t ll d re ve m one told tell according new although though however despite amid yet even whether
 """.split())
 NEGATIONS = frozenset("not n't no never without nobody nothing none neither nor cannot denied deny denies "
                       "refused refuse refuses failed fail fails".split())
@@ -44,12 +44,39 @@ def fold_token(tok: str) -> str:
     return "".join(c for c in tok if not unicodedata.combining(c))
 
 
+IRREGULAR = {k: v for v, ks in {
+    "be": "was were been being am is are", "begin": "began begun", "bring": "brought", "build": "built",
+    "buy": "bought", "catch": "caught", "choose": "chose chosen", "come": "came", "drive": "drove driven",
+    "fall": "fell fallen", "feel": "felt", "fight": "fought", "find": "found", "give": "gave given",
+    "go": "went gone", "hold": "held", "know": "knew known", "lead": "led", "leave": "left", "lose": "lost",
+    "make": "made", "meet": "met", "pay": "paid", "run": "ran", "see": "saw seen", "sell": "sold",
+    "send": "sent", "show": "shown", "speak": "spoke spoken", "spend": "spent", "stand": "stood",
+    "steal": "stole stolen", "strike": "struck", "take": "took taken", "teach": "taught", "think": "thought",
+    "throw": "threw thrown", "win": "won", "write": "wrote written", "grow": "grew grown", "hide": "hid hidden",
+    "rise": "rose risen", "shoot": "shot", "sing": "sang sung", "sit": "sat", "sleep": "slept", "fly": "flew flown",
+    "get": "got gotten", "break": "broke broken", "wear": "wore worn", "draw": "drew drawn", "eat": "ate eaten",
+    "forget": "forgot forgotten", "hear": "heard", "keep": "kept", "seek": "sought", "swim": "swam",
+}.items() for k in ks.split()}
+_SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""))
+_DERIV = (("ically", "ic"), ("ical", "ic"), ("ism", ""), ("ly", ""))
+
+
 def stem(tok: str) -> str:
-    """Very light suffix stripping; enough for plural/tense agreement."""
-    for suf, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if len(tok) > len(suf) + 2 and tok.endswith(suf) and not tok.isdigit():
-            return tok[: -len(suf)] + keep
-    return tok
+    """Light stemming, enough for "captured"/"capture", "led"/"lead", "skeptical"/"skepticism" to agree."""
+    if tok.isdigit() or len(tok) < 4:
+        return IRREGULAR.get(tok, tok)
+    tok = IRREGULAR.get(tok, tok)
+    for suf, keep in _SUFFIXES:
+        if len(tok) > len(suf) + 2 and tok.endswith(suf) and not tok.endswith("ss"):
+            tok = tok[: -len(suf)] + keep
+            if suf in ("ing", "ed") and len(tok) > 3 and tok[-1] == tok[-2] and tok[-1] not in "lsz":
+                tok = tok[:-1]  # stopped -> stop
+            break
+    for suf, keep in _DERIV:
+        if len(tok) > len(suf) + 4 and tok.endswith(suf):
+            tok = tok[: -len(suf)] + keep
+            break
+    return tok[:-1] if len(tok) > 3 and tok.endswith("e") else tok
 
 
 @dataclass(frozen=True)
