@@ -186,7 +186,7 @@ SIGNALS = ("numbers", "entities", "quotes", "negation", "content", "pairs", "ngr
 
 @scorers.register("faithfulness")
 class Faithfulness:
-    """Reference-free support of the summary by the article: numbers, names, quotes, n-grams."""
+    """Reference-free support of the summary by the article: words, word pairs, numbers, names, quotes."""
 
     Options: ClassVar[type[BaseModel]] = FaithfulnessOptions
 
