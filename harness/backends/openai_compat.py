@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -118,6 +119,7 @@ class OpenAICompat:
         self.window = WindowLimit(options.rpm, options.tpm)
         self._client: Any = None
         self._client_lock = threading.Lock()
+        self._cache_warned = False
 
     # -- configuration -------------------------------------------------
     def missing_key(self) -> str | None:
@@ -183,7 +185,13 @@ class OpenAICompat:
         answer = self._answer(resp)
         done = self._completion(answer, json_schema, cached=False, t0=t0)  # validates before caching
         if self.cache is not None:
-            self.cache.put(key, answer, request=fields)
+            try:
+                self.cache.put(key, answer, request=fields)
+            except OSError as exc:  # a full disk or read-only cache must not cost a paid answer
+                if not self._cache_warned:
+                    self._cache_warned = True
+                    print(f"warning: cannot write the response cache at {self.cache.root}: {exc.strerror} "
+                          "(answers of this run are not cached; see --cache-dir)", file=sys.stderr)
         return done
 
     def summarize(self, article: str, item: Item, sample: int = 0) -> Summary:

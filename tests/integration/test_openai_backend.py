@@ -208,3 +208,13 @@ def test_burst_of_429s_lowers_in_flight_limit_and_every_call_succeeds(server, tm
     assert all(t.startswith("[fake]") for t in out)
     assert 1 <= b.limit.decreases <= 3  # a burst halves the limit once per generation, not once per 429
     assert server.requests == 16 + 8
+
+
+def test_unwritable_cache_keeps_the_answer_and_warns_once(server, tmp_path, capsys):
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    b = backends.create("openai", {"model": "m", "base_url": server.base_url}, cache=Cache(blocker))
+    texts = [b.summarize(f"Story {k}. More.", ITEM).text for k in range(2)]
+    assert all(t.startswith("[fake] Story") for t in texts)
+    err = capsys.readouterr().err
+    assert err.count("cannot write the response cache") == 1
