@@ -104,6 +104,10 @@ def _resume_options(args: argparse.Namespace, opts: object) -> str:
     sel = resume_selection(Path(args.resume), args.suite)
     opts.resume = Path(args.resume)  # type: ignore[attr-defined]
     opts.systems, opts.limit, opts.keep_duplicates = sel["systems"], sel["limit"], sel["keep_duplicates"]
+    if not args.cache_dir and not args.no_cache:  # same cache as the interrupted run, unless told otherwise
+        opts.no_cache = sel["cache"].get("enabled") is False  # type: ignore[attr-defined]
+        if sel["cache"].get("dir"):
+            opts.cache_dir = Path(sel["cache"]["dir"])  # type: ignore[attr-defined]
     opts.strict = True  # a system of the run that can no longer run must not be silently left unfinished
     return sel["suite"]
 

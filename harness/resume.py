@@ -97,4 +97,5 @@ def resume_selection(run_dir: Path, suite_arg: str | None) -> dict[str, Any]:
                             fix="leave out the suite argument when resuming (the run remembers it)")
     return {"suite": recorded, "systems": list(sel.get("systems") or manifest.get("systems", {})),
             "limit": sel.get("limit"),
-            "keep_duplicates": manifest.get("duplicates", {}).get("policy") == "keep"}
+            "keep_duplicates": manifest.get("duplicates", {}).get("policy") == "keep",
+            "cache": manifest.get("cache") or {}}

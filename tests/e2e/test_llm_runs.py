@@ -223,3 +223,18 @@ def test_failed_call_still_records_prompt_hash(tmp_path, write):
     (rec,) = records(tmp_path / "r")
     assert rec["summary"] is None and rec["error"].startswith("BackendError: connection to http://127.0.0.1:9/v1")
     assert rec["prompt_sha256"] == hashlib.sha256(b"Sum {article}\n").hexdigest()
+
+
+def test_resume_uses_the_runs_own_cache_folder(server, tmp_path):
+    suite = write_synthetic_suite(tmp_path / "ds", 6, base_url=server.base_url, variants=("concise",))
+    own = tmp_path / "own-cache"
+    code = main(["run", str(suite), "--out", str(tmp_path / "r"), "--cache-dir", str(own), "--concurrency", "1",
+                 "--max-cost", "0.00005"])
+    assert code == 1 and server.requests < 6
+    # the answers are in the run's own cache; a later resume without --cache-dir still finds them
+    m = manifest(tmp_path / "r")
+    assert m["cache"] == {"enabled": True, "dir": str(own)}
+    first = server.requests
+    assert main(["run", "--resume", str(tmp_path / "r"), "--max-cost", "1"]) == 0
+    assert server.requests == 6 and first < 6
+    assert not (tmp_path / "cache").exists()  # the default cache was not used
