@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import threading
 import time
@@ -38,6 +37,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harness.backends.base import BackendError, Summary
+from harness.backends.openai_errors import explain_failure
 from harness.cache import Cache, cache_key, default_cache_dir
 from harness.models import Item
 from harness.prompts import Prompt, default_prompt, load_prompt
@@ -47,7 +47,6 @@ from harness.retry import call_with_retry
 
 OPENAI_URL = "https://api.openai.com/v1"
 NO_KEY = "sk-none"  # sent to custom endpoints that need no key; the SDK insists on one
-_KEYLIKE = re.compile(r"\b(sk|key|tok)[-_][A-Za-z0-9_*.\-]{6,}")
 _UNSET: Any = object()
 
 
@@ -277,37 +276,7 @@ class OpenAICompat:
                       + usage.get("completion_tokens", 0) * price.output) / 1e6, 8)
 
     def explain(self, exc: BaseException) -> str:
-        """One line for the record: what failed, how often we tried, what to check. No secrets."""
-        import openai
-
-        tries = getattr(exc, "attempts", 1)
-        after = f" (after {tries} attempts)" if tries > 1 else ""
-        status = getattr(exc, "status_code", None)
-        if isinstance(exc, openai.APITimeoutError):
-            text = f"timed out after {self.options.timeout:g}s{after} at {self.base_url}"
-        elif isinstance(exc, openai.APIConnectionError):
-            cause = exc.__cause__ or exc.__context__
-            detail = f": {type(cause).__name__}" if cause else ""
-            text = f"connection to {self.base_url} failed{detail}{after}"
-        elif status is not None:
-            msg = _error_message(exc)
-            hint = {401: f" — check ${self.key_env or 'api_key_env'}", 403: " — the key lacks access to this model",
-                    404: " — check the model name and base_url"}.get(status, "")
-            text = f"HTTP {status} from {self.base_url}: {msg}{after}{hint}"
-        elif isinstance(exc, ValueError):  # the SDK could not decode the body
-            text = f"malformed response body from {self.base_url} ({type(exc).__name__})"
-        elif isinstance(exc, BackendError):
-            text = str(exc)
-        else:
-            text = f"{type(exc).__name__}: {exc}"
-        return self.redact(" ".join(text.split()))[:500]
-
-    def redact(self, text: str) -> str:
-        for env in {self.key_env, "OPENAI_API_KEY"}:
-            secret = os.environ.get(env or "")
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, "[redacted]")
-        return _KEYLIKE.sub("[redacted]", text)
+        return explain_failure(exc, base_url=self.base_url, key_env=self.key_env, timeout=self.options.timeout)
 
 
 def _response_format(json_schema: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -316,12 +285,3 @@ def _response_format(json_schema: dict[str, Any] | None) -> dict[str, Any] | Non
     if "schema" in json_schema and "name" in json_schema:
         return {"type": "json_schema", "json_schema": json_schema}
     return {"type": "json_schema", "json_schema": {"name": "response", "schema": json_schema, "strict": True}}
-
-
-def _error_message(exc: BaseException) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict) and inner.get("message"):
-            return str(inner["message"])[:200]
-    return str(getattr(exc, "message", exc))[:200]

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import socket
 import threading
@@ -36,92 +35,10 @@ from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
-from harness.text import split_sentences
+from harness.testing.fake_content import count_tokens, fake_json, fake_summary, message_text  # noqa: F401
 
 FAULT_KINDS = ("429", "500", "503", "hang", "malformed", "drop", "401")
 Responder = Callable[[dict[str, Any]], "str | None"]
-
-
-def message_text(content: Any) -> str:
-    """Text of a chat message ``content`` (a string or a list of parts)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return ""
-
-
-def split_prompt(messages: list[dict[str, Any]]) -> tuple[str, str]:
-    """(instructions, article) seen in a chat request."""
-    users = [message_text(m.get("content")) for m in messages if m.get("role") == "user"]
-    others = [message_text(m.get("content")) for m in messages if m.get("role") != "user"]
-    last = users[-1] if users else ""
-    start, end = last.find("<article>"), last.rfind("</article>")
-    if start != -1 and end > start:
-        article = last[start + len("<article>"):end]
-        instructions = last[:start] + last[end:]
-    else:
-        article, instructions = last, ""
-    return "\n".join(others + [instructions]).lower(), article.strip()
-
-
-def fake_summary(body: dict[str, Any]) -> tuple[str, str]:
-    """(text, finish_reason): leading sentences, shaped by the prompt's wording."""
-    instructions, article = split_prompt(body.get("messages") or [])
-    sents = split_sentences(article) or ["(empty article)"]
-    if "one sentence" in instructions or "single sentence" in instructions:
-        n, bullets = 1, False
-    else:
-        n, bullets = 3, "bullet" in instructions
-    # A sampled request (temperature > 0 with a seed) starts further down, so
-    # repeats with different seeds differ, deterministically.
-    start = 0
-    if body.get("seed") is not None and (body.get("temperature") or 0) > 0:
-        start = int(body["seed"]) % max(1, len(sents) - n + 1)
-    picked = sents[start:start + n]
-    text = "\n".join(f"- {s}" for s in picked) if bullets else "\n".join(picked)
-    text = "[fake] " + text
-    limit = body.get("max_tokens") or body.get("max_completion_tokens")
-    if limit and count_tokens(text) > limit:
-        words = text.split(" ")[: max(1, int(limit) * 3 // 4)]
-        return " ".join(words), "length"
-    return text, "stop"
-
-
-def count_tokens(text: str) -> int:
-    """Rough token count (4 characters a token), like a real tokenizer's order of magnitude."""
-    return max(1, math.ceil(len(text) / 4))
-
-
-def fake_json(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> Any:
-    """A deterministic instance of a JSON schema (objects, arrays, enums, refs, unions)."""
-    defs = defs if defs is not None else {**schema.get("$defs", {}), **schema.get("definitions", {})}
-    if "$ref" in schema:
-        return fake_json(defs.get(schema["$ref"].rsplit("/", 1)[-1], {}), defs)
-    if "const" in schema:
-        return schema["const"]
-    if schema.get("enum"):
-        return schema["enum"][0]
-    for union in ("anyOf", "oneOf", "allOf"):
-        if schema.get(union):
-            non_null = [s for s in schema[union] if s.get("type") != "null"] or schema[union]
-            return fake_json(non_null[0], defs)
-    kind = schema.get("type", "object")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    if kind == "object":
-        return {k: fake_json(v, defs) for k, v in (schema.get("properties") or {}).items()}
-    if kind == "array":
-        return [fake_json(schema.get("items") or {"type": "string"}, defs)
-                for _ in range(max(1, schema.get("minItems", 1)))]
-    if kind == "string":
-        return "[fake]"
-    if kind in ("integer", "number"):
-        low = schema.get("minimum", 0)
-        return int(low) if kind == "integer" else float(low)
-    if kind == "boolean":
-        return False
-    return None
 
 
 class _Server(ThreadingHTTPServer):

@@ -1,0 +1,57 @@
+"""One-line, secret-free explanations of failed OpenAI-compatible calls, for records.
+
+Says what failed, how often it was tried and what to check; removes the
+key values in the environment and anything key-shaped a server echoes back
+(OpenAI's 401 message quotes part of the key).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from harness.backends.base import BackendError
+
+_KEYLIKE = re.compile(r"\b(sk|key|tok)[-_][A-Za-z0-9_*.\-]{5,}[A-Za-z0-9_*]")  # not a closing period
+
+
+def explain_failure(exc: BaseException, *, base_url: str, key_env: str | None, timeout: float) -> str:
+    import openai
+
+    tries = getattr(exc, "attempts", 1)
+    after = f" (after {tries} attempts)" if tries > 1 else ""
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, openai.APITimeoutError):
+        text = f"timed out after {timeout:g}s{after} at {base_url}"
+    elif isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__ or exc.__context__
+        detail = f": {type(cause).__name__}" if cause else ""
+        text = f"connection to {base_url} failed{detail}{after}"
+    elif status is not None:
+        hint = {401: f" — check ${key_env or 'api_key_env'}", 403: " — the key lacks access to this model",
+                404: " — check the model name and base_url"}.get(status, "")
+        text = f"HTTP {status} from {base_url}: {error_message(exc)}{after}{hint}"
+    elif isinstance(exc, ValueError):  # the SDK could not decode the body
+        text = f"malformed response body from {base_url} ({type(exc).__name__})"
+    elif isinstance(exc, BackendError):
+        text = str(exc)
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return redact(" ".join(text.split()), key_env)[:500]
+
+
+def redact(text: str, key_env: str | None) -> str:
+    for env in {key_env, "OPENAI_API_KEY"}:
+        secret = os.environ.get(env or "")
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[redacted]")
+    return _KEYLIKE.sub("[redacted]", text)
+
+
+def error_message(exc: BaseException) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])[:200]
+    return str(getattr(exc, "message", exc))[:200]
