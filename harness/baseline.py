@@ -8,6 +8,7 @@ baseline from another dataset is refused instead of compared.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -60,7 +61,7 @@ def build_baseline(run: RunData) -> Baseline:
         for m in metrics:
             vals = s.values(m)
             ns[m] = len(vals)
-            means[m] = sum(vals.values()) / len(vals)
+            means[m] = math.fsum(vals.values()) / len(vals)  # exact sum: independent of record order
         scores = {i: {m: s.scores[i][m] for m in metrics if m in s.scores[i]} for i in sorted(s.scores)}
         systems[name] = BaselineSystem(records=len(s.items), failed=sorted(s.failed), means=means, n=ns,
                                        scores=scores)

@@ -11,6 +11,7 @@ silently. With more than two systems and no --a/--b, a ranking table.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, field
 
 from harness.errors import UserError
@@ -121,7 +122,7 @@ def rank(run: RunData, metrics: list[str] | None, seed: int, alpha: float = 0.05
         vals = {s.name: s.values(m) for s in systems}
         common = [i for i in systems[0].items if all(i in v for v in vals.values())]
         low = direction(m) == "lower"
-        means = {n: (sum(v[i] for i in common) / len(common) if common else None) for n, v in vals.items()}
+        means = {n: (math.fsum(v[i] for i in common) / len(common) if common else None) for n, v in vals.items()}
         order = sorted(means, key=lambda n: (means[n] is None, (means[n] or 0.0) * (1 if low else -1), n))
         leader = order[0]
         rows = [RankRow(leader, means[leader], None)]

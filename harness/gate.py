@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,7 +181,7 @@ def evaluate(run: RunData, rules: Rules, baseline: Baseline | None, baseline_pat
             if rule.systems is not None and s not in rule.systems:
                 continue
             vals = run.systems[s].values(metric)
-            mean = sum(vals.values()) / len(vals) if vals else None
+            mean = math.fsum(vals.values()) / len(vals) if vals else None
             for kind in ("min", "max"):
                 if getattr(rule, kind) is not None:
                     result.outcomes.append(_bound(s, metric, kind, getattr(rule, kind), mean, len(vals)))

@@ -95,4 +95,5 @@ def load_run_data(path: str | Path) -> RunData:
     for s in systems.values():  # records arrive in completion order; resampling needs a canonical one
         s.items.sort()
         s.failed.sort()
+        s.scores = {i: s.scores[i] for i in sorted(s.scores)}
     return RunData(path=run_dir, manifest=manifest, systems=systems)

@@ -318,3 +318,11 @@ def test_output_paths_that_cannot_be_written_are_usage_errors(tmp_path, capsys):
     assert main(["check", str(pair.run_b), "--baseline", str(base), "--junit", str(blocker / "j.xml")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {blocker / 'j.xml'}: cannot write the JUnit file") and "Traceback" not in err
+
+
+def test_baseline_bytes_do_not_depend_on_record_order(tmp_path):
+    pair = make_pair(tmp_path / "syn", n=50, seed=2)
+    first = baseline_of(pair.run_a, tmp_path, "one.json").read_text()
+    lines = (pair.run_a / "records.jsonl").read_text().splitlines()
+    (pair.run_a / "records.jsonl").write_text("\n".join(reversed(lines)) + "\n")  # another completion order
+    assert baseline_of(pair.run_a, tmp_path, "two.json").read_text() == first
