@@ -209,9 +209,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     found = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
     if not found:
         print("no prompts under ./prompts")
+    width = max((len(str(p)) for p in found), default=0)
     for p in found:
-        print(p)
+        print(f"{str(p).ljust(width)}  {_prompt_description(p)}".rstrip())
     return 0
+
+
+def _prompt_description(path: Path) -> str:
+    """The front matter's description of a summary prompt ('' for other files or invalid ones)."""
+    from harness.prompts import load_prompt
+
+    try:
+        return load_prompt(str(path)).meta.description
+    except UserError:
+        return ""
 
 
 def build_parser() -> argparse.ArgumentParser:

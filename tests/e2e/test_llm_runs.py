@@ -238,3 +238,11 @@ def test_resume_uses_the_runs_own_cache_folder(server, tmp_path):
     assert main(["run", "--resume", str(tmp_path / "r"), "--max-cost", "1"]) == 0
     assert server.requests == 6 and first < 6
     assert not (tmp_path / "cache").exists()  # the default cache was not used
+
+
+def test_list_prompts_shows_descriptions(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(["list", "prompts"]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "Four short bullet points" in rows["prompts/bullets.txt"]
+    assert {"prompts/concise.txt", "prompts/one-sentence.txt"} <= set(rows)
