@@ -10,6 +10,7 @@ its own ``split_summaries`` would need nltk's punkt download.
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -27,22 +28,39 @@ def _sentence_lines(text: str) -> str:
 
 
 class RougeCalc:
-    """Configured once; ``score(target, prediction)`` is then a pure call."""
+    """Configured once; ``score(target, prediction)`` is then a pure call.
+
+    Options are checked here; the rouge-score object (whose import pulls in
+    nltk, about a second) is built on first use, so `lint`, `--dry-run` and
+    config errors do not pay for it.
+    """
 
     def __init__(self, types: tuple[str, ...] = ROUGE_TYPES, use_stemmer: bool = True):
         bad = [t for t in types if t not in ROUGE_TYPES]
         if bad or not types:
             raise ValueError(f"unknown ROUGE type(s) {bad}; use {', '.join(ROUGE_TYPES)}")
-        from rouge_score import rouge_scorer  # heavy (imports nltk): load lazily
-
         self.types = tuple(types)
         self.use_stemmer = use_stemmer
-        self._scorer = rouge_scorer.RougeScorer(list(self.types), use_stemmer=use_stemmer)
-        # Porter stemming is a pure function of the word and most of ROUGE's CPU time: memoising it
-        # per word gives identical numbers (see tests/unit/test_rouge_memo.py) at a fraction of the cost.
-        stemmer = getattr(getattr(self._scorer, "_tokenizer", None), "_stemmer", None)
-        if stemmer is not None:
-            stemmer.stem = functools.lru_cache(maxsize=1 << 17)(stemmer.stem)
+        self._built: Any = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> Any:
+        with self._lock:
+            if self._built is None:
+                from rouge_score import rouge_scorer  # heavy (imports nltk): load lazily
+
+                built = rouge_scorer.RougeScorer(list(self.types), use_stemmer=self.use_stemmer)
+                # Porter stemming is a pure function of the word and most of ROUGE's CPU time:
+                # memoising it per word gives identical numbers (tests/unit/test_rouge_memo.py).
+                stemmer = getattr(getattr(built, "_tokenizer", None), "_stemmer", None)
+                if stemmer is not None:
+                    stemmer.stem = functools.lru_cache(maxsize=1 << 17)(stemmer.stem)
+                self._built = built
+            return self._built
+
+    @property
+    def _scorer(self) -> Any:
+        return self._get()
 
     def score(self, target: str, prediction: str) -> dict[str, tuple[float, float, float]]:
         """{type: (precision, recall, fmeasure)} for one target/prediction pair."""
