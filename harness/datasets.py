@@ -66,6 +66,8 @@ class Suite:
         pattern = self.config.items
         full = str(self.dir / pattern)
         files = sorted(Path(f) for f in glob.glob(full, recursive=True) if Path(f).is_file())
+        # a pattern such as "*.toml" also matches the suite file itself, which is not an item
+        files = [f for f in files if f.resolve() != self.path.resolve()]
         if not files:
             raise self.error(f"'items = {pattern!r}' matches no file", "items",
                              fix=f"check the pattern; it is resolved relative to {self.dir}")
@@ -98,6 +100,9 @@ class Suite:
                 raise UserError(f"item id {item.id!r} also used at {seen[item.id]}", file=item.source,
                                 fix="give every item a unique id")
             seen[item.id] = item.source
+            if not item.article.strip():  # nothing to summarize: every score would be a silent 0
+                raise UserError(f"item {item.id!r}: the article is empty", file=_source_file(item),
+                                line=_article_line(item), fix="give the article text, or remove the item")
             n += 1
         if n == 0:
             raise self.error("the suite has no items", "items", fix="add item files or lines")
@@ -110,6 +115,24 @@ class Suite:
             h.update(item.model_dump_json(exclude={"source"}).encode())
             h.update(b"\n")
         return h.hexdigest()
+
+
+def _source_file(item: Item) -> str:
+    """The file of an item's ``source`` ("file" or "file:line")."""
+    file, _, line = item.source.rpartition(":")
+    return file if line.isdigit() else item.source
+
+
+def _article_line(item: Item) -> int | None:
+    """Line of a JSONL item, or of ``article``/``article_file`` in a TOML item."""
+    _, _, line = item.source.rpartition(":")
+    if line.isdigit():
+        return int(line)
+    try:
+        text = Path(item.source).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return line_of(text, ("article_file",)) or line_of(text, ("article",))
 
 
 def load_suite(arg: str | Path) -> Suite:
@@ -135,7 +158,8 @@ def load_toml_item(path: Path) -> Item:
         except UserError as exc:
             raise UserError(f"article_file {raw.article_file!r}: {exc.what} ({art_path})", file=path,
                             line=line_of(text, ("article_file",)),
-                            fix="the path is resolved relative to the item file") from None
+                            fix=("the path is resolved relative to the item file" if "not found" in exc.what
+                                 else exc.fix)) from None
     else:
         article = raw.article or ""
     refs = [raw.references] if isinstance(raw.references, str) else raw.references
@@ -160,52 +184,53 @@ def load_toml_item(path: Path) -> Item:
 
 def detect_field_map(path: Path) -> FieldMap:
     """Pick the CNN/DM or XSum field names from the first line's keys."""
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if line.strip():
-                try:
-                    keys = set(json.loads(line))
-                except (ValueError, TypeError):
-                    break  # iter_jsonl reports the bad line
-                if {"article", "highlights"} <= keys:
-                    return PRESETS["cnndm"]
-                if {"document", "summary"} <= keys:
-                    return PRESETS["xsum"]
-                break
+    row = _first_row(path)
+    keys = set(row) if isinstance(row, dict) else set()
+    if {"article", "highlights"} <= keys:
+        return PRESETS["cnndm"]
+    if {"document", "summary"} <= keys:
+        return PRESETS["xsum"]
     return FieldMap()
 
 
 def _has_key(path: Path, key: str) -> bool:
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if line.strip():
-                try:
-                    return key in json.loads(line)
-                except (ValueError, TypeError):
-                    return False
-    return False
+    row = _first_row(path)
+    return isinstance(row, dict) and key in row
 
 
 def iter_jsonl(path: Path, fields: FieldMap) -> Iterator[Item]:
-    """Items from a JSONL file, one per non-blank line; other keys → ``meta``."""
+    """Items from a JSONL file, one per non-blank line; other keys → ``meta``.
+
+    Lines are read as bytes and decoded one at a time, so invalid UTF-8 is
+    reported at its own line (a text-mode reader decodes ahead in blocks and
+    fails at whatever line it was on); a byte-order mark is tolerated.
+    """
     try:
-        fh = path.open(encoding="utf-8")
+        fh = path.open("rb")
     except OSError as exc:
         raise UserError(f"cannot read items: {exc.strerror}", file=path, fix="check the path") from None
     with fh:
-        lineno = 0
-        while True:
+        for lineno, raw in enumerate(fh, start=1):
             try:
-                line = fh.readline()
-            except UnicodeDecodeError:
-                raise UserError("not valid UTF-8 text", file=path, line=lineno + 1,
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise UserError(f"not valid UTF-8 text (column {exc.start + 1})", file=path, line=lineno,
                                 fix="save the file as UTF-8") from None
-            if not line:
-                break
-            lineno += 1
             if not line.strip():
                 continue
-            yield _jsonl_item(path, lineno, line, fields)
+            yield _jsonl_item(path, lineno, line.rstrip("\r\n"), fields)
+
+
+def _first_row(path: Path) -> Any:
+    """The first non-blank line's JSON value (None if unreadable): for format detection."""
+    with path.open(encoding="utf-8-sig", errors="replace") as fh:
+        for line in fh:
+            if line.strip():
+                try:
+                    return json.loads(line)
+                except (ValueError, TypeError):
+                    return None  # iter_jsonl reports the bad line
+    return None
 
 
 def _jsonl_item(path: Path, lineno: int, line: str, fields: FieldMap) -> Item:

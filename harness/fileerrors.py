@@ -26,7 +26,8 @@ def read_text(path: Path, what: str = "file") -> str:
         raise UserError(f"expected a {what}, found a directory", file=path,
                         fix="name a file") from None
     except UnicodeDecodeError as exc:
-        raise UserError(f"not valid UTF-8 text (byte {exc.start})", file=path,
+        line = exc.object[:exc.start].count(b"\n") + 1  # where an editor shows the bad byte
+        raise UserError(f"not valid UTF-8 text (byte {exc.start})", file=path, line=line,
                         fix="save the file as UTF-8") from None
     except OSError as exc:
         raise UserError(f"cannot read {what}: {exc.strerror}", file=path,

@@ -67,7 +67,8 @@ class Item(Strict):
         if isinstance(v, int) and not isinstance(v, bool):
             v = str(v)
         if not isinstance(v, str) or not _ID.match(v):
-            raise ValueError(f"item id {v!r} must be 1-200 letters, digits and . _ - : / (no spaces)")
+            raise ValueError(f"item id {v!r} must start with a letter or digit and have at most 200 letters, "
+                             "digits and . _ - : / @ + (no spaces)")
         return v
 
     @field_validator("references", mode="before")
