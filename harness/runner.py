@@ -222,7 +222,7 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
                                        f"resume with: sumbench run --resume {run_dir} --max-cost <more>")
                             break
                         pending.add(pool.submit(draw, item, article, dups, sys_cfg, backend, net_scorers))
-                        drain(concurrency * 2)
+                        drain(concurrency * 8)
                     if stopped:
                         for fut in pending:
                             fut.cancel()  # queued, not started: leave them for --resume
