@@ -8,6 +8,7 @@ Heavy modules are imported inside handlers so `sumbench --help` stays fast.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 from typing import Callable
@@ -16,6 +17,18 @@ from harness import __version__
 from harness.errors import UserError
 
 Handler = Callable[[argparse.Namespace], int]
+# Files and folders the user named or must fix (read-only results/, --out naming a file, a full disk):
+# one line, exit 2, like any other input error. Anything else is a bug and keeps its traceback.
+_PATH_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR,
+                          errno.EISDIR, errno.ENOENT, errno.EEXIST, errno.ENAMETOOLONG})
+
+
+def _path_fix(code: int | None) -> str:
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return "free some disk space, or write elsewhere (--out DIR); an interrupted run can be resumed"
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "choose a folder you may write to (--out DIR), or fix its permissions"
+    return "check the path: a folder where a folder is expected, a file where a file is"
 
 
 def _positive_int(text: str) -> int:
@@ -311,6 +324,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except UserError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno not in _PATH_ERRNOS:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{(exc.strerror or str(exc)).lower()} — {_path_fix(exc.errno)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

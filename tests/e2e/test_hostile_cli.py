@@ -1,0 +1,72 @@
+"""What a new user does by mistake on the command line: one line, exit 2, nothing half-written."""
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+
+SUITE = 'name = "h"\nitems = "items/*.toml"\nscorers = ["rouge", "length"]\n[[systems]]\nname = "lead3"\nbackend = "lead"\n'
+ITEM = 'id = "a"\narticle = "The minister said talks continue. Farmers protested."\nreferences = ["The minister spoke."]\n'
+
+
+@pytest.fixture
+def suite(write, tmp_path):
+    write("ds/suite.toml", SUITE)
+    write("ds/items/a.toml", ITEM)
+    return tmp_path / "ds"
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
+    return lines[0]
+
+
+def test_out_naming_a_file_is_a_one_line_error_and_leaves_it_alone(suite, tmp_path, capsys):
+    target = tmp_path / "notes.txt"
+    target.write_text("mine\n")
+    assert main(["run", str(suite), "--out", str(target)]) == 2
+    line = one_error_line(capsys)
+    assert str(target) in line and "not a directory" in line
+    assert target.read_text() == "mine\n"
+
+
+def test_unwritable_results_folder_is_a_one_line_error(suite, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "ro" / "run"
+    real_mkdir = Path.mkdir
+
+    def denied(self, *args, **kwargs):  # what a read-only folder does to a non-root user
+        if str(self).startswith(str(tmp_path / "ro")):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", denied)
+    assert main(["run", str(suite), "--out", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert str(out) in line and "permission denied" in line and "--out" in line
+    assert not out.exists()
+
+
+def test_report_html_under_a_file_is_a_one_line_error(suite, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["run", str(suite), "--out", str(run)]) == 0
+    (tmp_path / "f").write_text("x")
+    capsys.readouterr()
+    assert main(["report", str(run), "--html", str(tmp_path / "f" / "report.html")]) == 2
+    assert str(tmp_path / "f") in one_error_line(capsys)
+    assert (tmp_path / "f").read_text() == "x"
+
+
+def test_a_bug_is_not_disguised_as_a_path_error(suite, tmp_path, monkeypatch):
+    import harness.runner
+
+    def broken(*args, **kwargs):
+        raise OSError(errno.EIO, "input/output error")  # not something the user can fix by another path
+
+    monkeypatch.setattr(harness.runner, "execute", broken)
+    with pytest.raises(OSError):
+        main(["run", str(suite), "--out", str(tmp_path / "r")])
