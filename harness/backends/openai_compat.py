@@ -37,7 +37,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harness.backends.base import BackendError, Summary
-from harness.backends.openai_errors import explain_failure
+from harness.backends.openai_errors import body_snippet, explain_failure, redact
 from harness.cache import Cache, cache_key, default_cache_dir
 from harness.models import Item
 from harness.prompts import Prompt, default_prompt, load_prompt
@@ -119,6 +119,7 @@ class OpenAICompat:
         self._client: Any = None
         self._client_lock = threading.Lock()
         self._cache_warned = False
+        self._length_warned = False
 
     # -- configuration -------------------------------------------------
     def missing_key(self) -> str | None:
@@ -195,6 +196,10 @@ class OpenAICompat:
 
     def summarize(self, article: str, item: Item, sample: int = 0) -> Summary:
         c = self.complete(self.prompt.render(article, self.options.system), sample=sample)
+        if c.finish_reason == "length" and not self._length_warned:  # scored as it is, but say it is cut off
+            self._length_warned = True
+            print(f"warning: model {self.options.model!r} at {self.base_url} stopped at the token limit "
+                  "(finish_reason=length): summaries are cut off — raise max_tokens", file=sys.stderr)
         return Summary(c.text, usage=c.usage, cost_usd=c.cost_usd, cached=c.cached,
                        meta={"prompt_sha256": self.prompt.sha256, "finish_reason": c.finish_reason,
                              "request_ms": c.latency_ms})
@@ -238,6 +243,10 @@ class OpenAICompat:
 
     @staticmethod
     def _answer(resp: Any) -> dict[str, Any]:
+        if isinstance(resp, (str, bytes)):  # the SDK hands back a non-JSON body (a web page) as text
+            said = redact(body_snippet(resp), None)
+            raise BackendError(f"the endpoint answered with text, not a chat completion ({said!r}) "
+                               "— check base_url (OpenAI-compatible servers usually serve under /v1)")
         if not getattr(resp, "choices", None):
             raise BackendError("response has no choices")
         choice = resp.choices[0]

@@ -28,8 +28,11 @@ def explain_failure(exc: BaseException, *, base_url: str, key_env: str | None, t
         detail = f": {type(cause).__name__}" if cause else ""
         text = f"connection to {base_url} failed{detail}{after}"
     elif status is not None:
-        hint = {401: f" — check ${key_env or 'api_key_env'}", 403: " — the key lacks access to this model",
-                404: " — check the model name and base_url"}.get(status, "")
+        v1 = "" if base_url.rstrip("/").endswith("/v1") else " (most servers serve the API under /v1)"
+        hint = {401: f" — check ${key_env}" if key_env else
+                " — the endpoint wants a key: set api_key_env = \"NAME\" on the system and export NAME",
+                403: " — the key lacks access to this model",
+                404: f" — check the model name and base_url{v1}"}.get(status, "")
         text = f"HTTP {status} from {base_url}: {error_message(exc)}{after}{hint}"
     elif isinstance(exc, ValueError):  # the SDK could not decode the body
         text = f"malformed response body from {base_url} ({type(exc).__name__})"
@@ -49,9 +52,26 @@ def redact(text: str, key_env: str | None) -> str:
 
 
 def error_message(exc: BaseException) -> str:
+    """The server's own words: OpenAI/vLLM ``message``, a bare ``error`` or FastAPI ``detail`` string,
+    or the title/text of a non-JSON body (a proxy's HTML 502 page)."""
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict) and inner.get("message"):
             return str(inner["message"])[:200]
+        for said in (inner, body.get("detail"), body.get("message")):
+            if isinstance(said, str) and said.strip():
+                return said[:200]
+    if isinstance(body, (str, bytes)) and body.strip():
+        return body_snippet(body)
     return str(getattr(exc, "message", exc))[:200]
+
+
+def body_snippet(body: str | bytes) -> str:
+    """A short readable excerpt of a non-JSON body: an HTML page's title, else its first words."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    if title and title.group(1).strip():
+        return "HTML page: " + " ".join(title.group(1).split())[:150]
+    text = re.sub(r"<[^>]*>", " ", text)
+    return " ".join(text.split())[:150]

@@ -14,8 +14,10 @@ backlog of 512 (the stdlib default of 5 refuses bursts of 64+ connections).
 Features: configurable latency; token usage counts; a request counter;
 structured output (``response_format={"type": "json_schema", ...}`` gets
 deterministic JSON that conforms to the schema); a ``responder`` hook for
-custom answers; fault injection, either scripted (``script("429", "ok")``
-applies to the next requests in order) or random at a rate with a seed:
+custom answers; a ``raw`` hook that sends any status, content type and body
+(other servers' shapes: no ``usage``, ``content: null``, an HTML 502 page);
+fault injection, either scripted (``script("429", "ok")`` applies to the
+next requests in order) or random at a rate with a seed:
 ``429`` (with ``Retry-After``), ``500``, ``503``, ``hang`` (answers only after
 ``hang_seconds``, past a client timeout), ``malformed`` (200 with a broken
 JSON body), ``drop`` (closes the connection without answering), ``401``.
@@ -39,6 +41,7 @@ from harness.testing.fake_content import count_tokens, fake_json, fake_summary, 
 
 FAULT_KINDS = ("429", "500", "503", "hang", "malformed", "drop", "401")
 Responder = Callable[[dict[str, Any]], "str | None"]
+RawResponder = Callable[[dict[str, Any]], "tuple[int, str, bytes] | None"]
 
 
 class _Server(ThreadingHTTPServer):
@@ -63,9 +66,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
 
-    def _send(self, status: int, payload: bytes, headers: dict[str, str] | None = None) -> None:
+    def _send(self, status: int, payload: bytes, headers: dict[str, str] | None = None,
+              content_type: str = "application/json") -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("X-Sumbench-Fake", "1")
         for k, v in (headers or {}).items():
@@ -120,6 +124,10 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ValueError
         except ValueError:
             return self._error(400, "body must be JSON with 'model' and 'messages'", "invalid_request_error")
+        canned = fake.raw(body) if fake.raw else None
+        if canned is not None:  # a response shaped like another server's (no usage, an HTML 502 page, ...)
+            status, content_type, data = canned
+            return self._send(status, data, content_type=content_type)
         payload = json.dumps(fake.completion(body)).encode()
         if fault == "malformed":
             payload = payload[: len(payload) // 2]
@@ -133,7 +141,8 @@ class FakeServer:
     def __init__(self, *, port: int = 0, latency: float = 0.0, fault_rate: float = 0.0,
                  fault_kinds: tuple[str, ...] = ("429", "500", "503", "malformed", "drop"),
                  seed: int = 0, retry_after: float = 1.0, hang_seconds: float = 30.0,
-                 require_key: str | None = None, responder: Responder | None = None):
+                 require_key: str | None = None, responder: Responder | None = None,
+                 raw: RawResponder | None = None):
         unknown = set(fault_kinds) - set(FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
@@ -144,6 +153,7 @@ class FakeServer:
         self.hang_seconds = hang_seconds
         self.require_key = require_key
         self.responder = responder
+        self.raw = raw  # body -> (status, content type, bytes) sent verbatim, or None for a normal answer
         self.requests = 0  # POSTs received, whatever their outcome
         self.outcomes: Counter[str] = Counter()
         self.auth_seen: set[str] = set()  # Authorization headers received (tests check key routing)
