@@ -18,6 +18,7 @@ from harness.budget import Budget
 from harness.cache import Cache, default_cache_dir
 from harness.datasets import Suite
 from harness.errors import UserError
+from harness.interrupt import deferred_sigint
 from harness.models import Item, SystemConfig
 from harness.pair import accepts_sample, calls_network, draw, one_line, score_drawn, sha256
 from harness.provenance import git_info, package_versions
@@ -191,20 +192,37 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
     total = plan.n_items * len(plan.systems)
     stopped = None
     net_scorers = [(n, s) for n, s in plan.scorers if calls_network(s)]  # e.g. an LLM judge: keep it parallel
+    # A deep queue keeps the pool busy while this thread scores records; under --max-cost a
+    # shallow one bounds what can be spent past the limit (at most 2 x concurrency requests).
+    queue_depth = concurrency * (2 if opts.max_cost is not None else 8)
     try:
-        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sumbench") as pool:
+        with deferred_sigint() as sigint, ThreadPoolExecutor(max_workers=concurrency,
+                                                             thread_name_prefix="sumbench") as pool:
             pending: set[Future] = set()
 
+            def stop_for_budget() -> None:
+                """Past --max-cost: start nothing more (queued jobs are cancelled, running ones finish)."""
+                nonlocal stopped
+                if stopped is None:
+                    stopped = (f"spent {budget.spent_usd:.4f} USD, reaching --max-cost {opts.max_cost:g}; "
+                               f"resume with: sumbench run --resume {run_dir} --max-cost <more>")
+                for queued in pending:
+                    queued.cancel()
+
             def drain(block_until: int) -> None:
-                nonlocal done, errors, pending
+                nonlocal done, errors
                 while len(pending) > block_until:
-                    ready, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    ready, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in ready:
+                        sigint.check()  # a safe point: every finished job is either written or still pending
+                        pending.discard(fut)
                         if fut.cancelled():
                             continue
                         rec = score_drawn(fut.result(), plan.scorers)  # CPU work stays off the request threads
                         writer.append(rec)
                         budget.add(rec)
+                        if budget.exhausted:
+                            stop_for_budget()
                         done += 1
                         errors += rec.error is not None
                         if opts.progress:
@@ -212,20 +230,18 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
 
             try:
                 for item in _items(plan, opts):
+                    sigint.check()
                     todo = [(c, b) for c, b in plan.systems if (item.id, c.name) not in finished]
                     if not todo:
                         continue
                     article, dups = prepare_article(item, opts, manifest)
                     for sys_cfg, backend in todo:
                         if budget.exhausted:
-                            stopped = (f"spent {budget.spent_usd:.4f} USD, reaching --max-cost {opts.max_cost:g}; "
-                                       f"resume with: sumbench run --resume {run_dir} --max-cost <more>")
+                            stop_for_budget()
                             break
                         pending.add(pool.submit(draw, item, article, dups, sys_cfg, backend, net_scorers))
-                        drain(concurrency * 8)
+                        drain(queue_depth)
                     if stopped:
-                        for fut in pending:
-                            fut.cancel()  # queued, not started: leave them for --resume
                         break
                 drain(0)
             except BaseException:  # Ctrl-C: drop what has not started, keep what was paid for
