@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from harness.store import write_atomic
 
 CACHE_VERSION = 1
 
@@ -68,16 +69,5 @@ class Cache:
     def put(self, key: str, response: dict[str, Any], request: dict[str, Any] | None = None) -> None:
         """Store atomically; a reader sees the old entry or the new one, never half."""
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         entry = {"version": CACHE_VERSION, "key": key, "response": response, "request": request}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:8]}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(entry, fh, ensure_ascii=False)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomic(path, json.dumps(entry, ensure_ascii=False), durable=False)
