@@ -88,6 +88,10 @@ def lint_item(item: Item, suite: Suite) -> list[Finding]:
     for ref in item.references:
         if n_words and len(words(ref)) > n_words:
             add("warning", "a reference is longer than its article", "references")
+    if "rouge" in suite.config.scorers and any(_rouge_blind(r) for r in item.references):
+        add("warning", "the reference is mostly in letters ROUGE drops (rouge-score keeps only a-z and 0-9), "
+                       "so ROUGE will be near 0 for every system — rely on the checklist for this item",
+            "references")
     refs = [normalize_ws(r) for r in item.references]
     for i, claim in enumerate(item.checklist):
         loc = ("checklist", i)
@@ -113,6 +117,12 @@ def lint_item(item: Item, suite: Suite) -> list[Finding]:
             add("error", f"forbidden claim '{claim.id}' matches the reference ({hit.text!r}) — "
                          "the reference asserts it, or the pattern is too broad", *loc)
     return out
+
+
+def _rouge_blind(text: str) -> bool:
+    """Most letters are outside a-z (Arabic, CJK, Cyrillic, ...): rouge-score's tokenizer deletes them."""
+    letters = [c for c in text.lower() if c.isalpha()]
+    return len(letters) >= 10 and sum("a" <= c <= "z" for c in letters) < len(letters) / 2
 
 
 def _items_with_failures(suite: Suite, findings: list[Finding]):

@@ -56,3 +56,14 @@ def test_empty_short_and_load_failures(write, tmp_path):
     assert any(lvl == "warning" and "very short (2 words" in m for lvl, m in msgs)
     assert result.load_failures == 1
     assert any("references" in m for _, m in msgs)
+
+
+def test_reference_in_a_script_rouge_drops_is_a_warning(write, tmp_path):
+    """rouge-score keeps only a-z0-9: an Arabic or Japanese reference scores ROUGE 0 for any summary."""
+    write("ds/suite.toml", SUITE)
+    art = "مرحبا بالعالم. هذا مقال عن المحادثات في موسكو. انتهت المحادثات بدون اتفاق."
+    write("ds/items/ar.toml", f'id = "ar"\narticle = "{art}"\nreferences = ["انتهت المحادثات في موسكو بدون اتفاق."]\n')
+    write("ds/items/fr.toml", 'id = "fr"\narticle = "Le président a parlé à Paris. Les négociations continuent."\n'
+                              'references = ["Le président a parlé à Paris."]\n')
+    warned = [f for f in lint_suite(tmp_path / "ds").warnings if "ROUGE drops" in f.message]
+    assert [(f.file.endswith("ar.toml"), f.line) for f in warned] == [(True, 3)]
