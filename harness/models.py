@@ -19,6 +19,14 @@ from harness.patterns import PatternError, compile_pattern
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,199}$")
 
 
+def _no_repeats(names: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{what} {name!r} is used twice")
+        seen.add(name)
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -85,11 +93,7 @@ class Item(Strict):
 
     @model_validator(mode="after")
     def _unique_claims(self) -> "Item":
-        seen: set[str] = set()
-        for c in self.checklist:
-            if c.id in seen:
-                raise ValueError(f"checklist id {c.id!r} is used twice")
-            seen.add(c.id)
+        _no_repeats([c.id for c in self.checklist], "checklist id")
         return self
 
     @property
@@ -183,11 +187,7 @@ class SuiteConfig(Strict):
 
     @model_validator(mode="after")
     def _unique_systems(self) -> "SuiteConfig":
-        seen: set[str] = set()
-        for s in self.systems:
-            if s.name in seen:
-                raise ValueError(f"system name {s.name!r} is used twice")
-            seen.add(s.name)
+        _no_repeats([s.name for s in self.systems], "system name")
         return self
 
 
