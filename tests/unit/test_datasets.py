@@ -162,3 +162,13 @@ def test_byte_order_mark_and_binary_article(write, tmp_path):
                                           'article_file = "../bin.txt"'))
     e = err(tmp_path / "ds")
     assert "UTF-8" in e.what and e.line == 2
+
+
+def test_repeated_claim_ids_and_system_names_are_errors(write, tmp_path):
+    write("ds/suite.toml", SUITE + '[[systems]]\nname = "lead3"\nbackend = "textrank"\n')
+    write("ds/items/a.toml", ITEM)
+    e = err(tmp_path / "ds")
+    assert "system name 'lead3' is used twice" in e.what
+    write("ds/suite.toml", SUITE)
+    write("ds/items/a.toml", ITEM + "[[checklist]]\nid = \"c1\"\nclaim = \"Again.\"\npatterns = ['x']\n")
+    assert "checklist id 'c1' is used twice" in err(tmp_path / "ds").what
