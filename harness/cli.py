@@ -74,7 +74,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         rows = dry_run_rows(plan, _items(plan, opts), lambda item: prepare_article(item, opts)[0])
         print(render_dry_run(rows, plan.skipped))
         return 0
-    result = execute(plan, opts)
+    if opts.out is None and opts.resume is None:  # named here so Ctrl-C can say which folder to resume
+        from harness.store import new_run_dir
+
+        opts.out = new_run_dir(opts.results_dir, plan.suite.config.name)
+    run_dir = opts.resume or opts.out
+    try:
+        result = execute(plan, opts)
+    except KeyboardInterrupt:
+        if (run_dir / "manifest.json").is_file():
+            print(f"\ninterrupted — finished records are kept; finish the run with: sumbench run --resume {run_dir}",
+                  file=sys.stderr)
+            return 130
+        raise
     if result.stopped:
         print(f"stopped early: {result.stopped}", file=sys.stderr)
         print(f"run folder (interrupted): {result.run_dir}")

@@ -70,3 +70,32 @@ def test_a_bug_is_not_disguised_as_a_path_error(suite, tmp_path, monkeypatch):
     monkeypatch.setattr(harness.runner, "execute", broken)
     with pytest.raises(OSError):
         main(["run", str(suite), "--out", str(tmp_path / "r")])
+
+
+def test_ctrl_c_says_which_folder_to_resume_and_resuming_finishes_it(write, tmp_path, capsys, monkeypatch):
+    import json
+
+    import harness.runner
+
+    write("ds/suite.toml", SUITE.replace('"items/*.toml"', '"items.jsonl"'))
+    rows = [{"id": f"n{i}", "article": f"Item {i} opened. It rained.", "references": f"Item {i} opened."}
+            for i in range(6)]
+    write("ds/items.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    real_draw, calls = harness.runner.draw, []
+
+    def impatient(*args, **kwargs):  # the user presses Ctrl-C while the third pair is being summarized
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_draw(*args, **kwargs)
+
+    monkeypatch.setattr(harness.runner, "draw", impatient)
+    monkeypatch.chdir(tmp_path)  # no --out: the folder goes under ./results
+    assert main(["run", str(tmp_path / "ds"), "--concurrency", "1"]) == 130
+    err = capsys.readouterr().err
+    (run_dir,) = (tmp_path / "results").iterdir()
+    assert f"sumbench run --resume {Path('results') / run_dir.name}" in err and "Traceback" not in err
+    monkeypatch.setattr(harness.runner, "draw", real_draw)
+    assert main(["run", "--resume", str(Path("results") / run_dir.name)]) == 0
+    ids = [json.loads(line)["item_id"] for line in (run_dir / "records.jsonl").read_text().splitlines()]
+    assert sorted(ids) == [f"n{i}" for i in range(6)]
