@@ -54,8 +54,10 @@ def console_table(run_dir: Path, max_cols: int = 8) -> str:
 
 
 def md_escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("\n", " "))
+    """Model output shown as text: no HTML, no entities, no links or images (``![x](url)`` would be
+    fetched by the viewer), no table breaks."""
+    return (text.replace("\\", "\\\\").replace("&", "&amp;").replace("|", "\\|").replace("<", "&lt;")
+            .replace(">", "&gt;").replace("[", "\\[").replace("]", "\\]").replace("\n", " "))
 
 
 def write_markdown_report(run_dir: Path) -> Path:

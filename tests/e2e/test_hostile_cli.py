@@ -2,6 +2,7 @@
 
 import errno
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,21 @@ def test_ctrl_c_says_which_folder_to_resume_and_resuming_finishes_it(write, tmp_
     assert main(["run", "--resume", str(Path("results") / run_dir.name)]) == 0
     ids = [json.loads(line)["item_id"] for line in (run_dir / "records.jsonl").read_text().splitlines()]
     assert sorted(ids) == [f"n{i}" for i in range(6)]
+
+
+def test_report_md_shows_hostile_summaries_as_text(write, tmp_path):
+    import json
+
+    hostile = ("<script>alert(1)</script> ![pixel](http://tracker.example/p.png) [click](javascript:alert(2)) "
+               "AT&amp;T | cell")
+    write("ds/suite.toml", 'name = "h"\nitems = "items.jsonl"\nscorers = ["length"]\n'
+                           '[[systems]]\nname = "given"\nbackend = "precomputed"\nfield = "summary"\n')
+    write("ds/items.jsonl", json.dumps({"id": "x", "article": "Some article text here.", "references": "Ref.",
+                                        "summary": hostile}) + "\n")
+    assert main(["run", str(tmp_path / "ds"), "--out", str(tmp_path / "r")]) == 0
+    md = (tmp_path / "r" / "report.md").read_text()
+    (quoted,) = [ln for ln in md.splitlines() if ln.startswith("> ")]
+    assert "<script" not in md and "&lt;script&gt;" in quoted
+    assert not re.search(r"(?<!\\)\]\(", quoted)  # no unescaped "](": neither image nor link syntax survives
+    assert r"!\[pixel\](http://tracker.example/p.png)" in quoted
+    assert "AT&amp;amp;T" in quoted and r"\| cell" in quoted  # an entity in the text is shown, not decoded
