@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from harness.backends.base import BackendError, Summary
 from harness.backends.openai_errors import body_snippet, explain_failure, redact
 from harness.cache import Cache, cache_key, default_cache_dir
+from harness.errors import UserError
 from harness.models import Item
 from harness.prompts import Prompt, default_prompt, load_prompt
 from harness.ratelimit import AdaptiveLimit, WindowLimit
@@ -80,6 +81,10 @@ class OpenAIOptions(BaseModel):
     def _url(cls, v: str | None) -> str | None:
         if v is not None and (urlparse(v).scheme not in ("http", "https") or not urlparse(v).hostname):
             raise ValueError(f"{v!r} is not an http(s) URL; write e.g. http://localhost:8000/v1")
+        if v is not None and (urlparse(v).username or urlparse(v).password):
+            # the URL is written to the manifest, the cache and reports; a secret in it would be too
+            raise ValueError("base_url must not contain a user name or password; put the key in an "
+                             "environment variable and name it with api_key_env")
         return v
 
 
@@ -111,6 +116,10 @@ class OpenAICompat:
         self.prompt: Prompt = (load_prompt(options.prompt, getattr(suite, "dir", None))
                                if options.prompt else default_prompt())
         self.base_url = (options.base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL).rstrip("/")
+        if urlparse(self.base_url).username or urlparse(self.base_url).password:
+            raise UserError("$OPENAI_BASE_URL must not contain a user name or password (it would be written to "
+                            "the manifest, the cache and reports)",
+                            fix="put the key in an environment variable and name it with api_key_env")
         host = urlparse(self.base_url).hostname or ""
         self.key_env = options.api_key_env or ("OPENAI_API_KEY" if host == "api.openai.com" else None)
         self.cache = Cache(default_cache_dir()) if cache is _UNSET else cache

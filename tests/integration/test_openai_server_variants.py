@@ -157,3 +157,22 @@ def test_401_from_an_endpoint_without_a_configured_key_says_how_to_send_one(tmp_
     with serve(401, {"error": {"message": "missing bearer token"}}) as srv:
         msg = failure(make(srv, tmp_path))
     assert "HTTP 401" in msg and 'api_key_env = "NAME"' in msg and "$None" not in msg
+
+
+@pytest.mark.parametrize("where", ["option", "env"])
+def test_credentials_in_base_url_are_refused_before_they_reach_any_file(tmp_path, monkeypatch, capsys, where):
+    from harness.cli import main
+
+    url = "http://bob:hunter2secret@127.0.0.1:9/v1"
+    line = f'base_url = "{url}"\n' if where == "option" else ""
+    if where == "env":
+        monkeypatch.setenv("OPENAI_BASE_URL", url)
+    (tmp_path / "ds").mkdir()
+    (tmp_path / "ds" / "suite.toml").write_text(
+        f'name = "c"\nitems = "i.jsonl"\nscorers = ["length"]\n[[systems]]\nname = "x"\nbackend = "openai"\n'
+        f'model = "m"\n{line}')
+    (tmp_path / "ds" / "i.jsonl").write_text('{"id": "a", "article": "One. Two.", "references": "One."}\n')
+    code = main(["run", str(tmp_path / "ds"), "--out", str(tmp_path / "r"), "--cache-dir", str(tmp_path / "c")])
+    err = capsys.readouterr().err
+    assert code == 2 and "user name or password" in err and "hunter2secret" not in err
+    assert not (tmp_path / "r").exists() and not (tmp_path / "c").exists()
