@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
-from harness.store import load_run
+from harness.store import ensure_not_running, load_run
 
 
 @dataclass
@@ -44,6 +44,7 @@ def drop_partial_line(path: Path) -> int:
 
 
 def load_resume(run_dir: Path) -> ResumeState:
+    ensure_not_running(run_dir)  # before reading or trimming anything another process is writing
     manifest, records = load_run(run_dir)
     status = manifest.get("status")
     if status == "complete":

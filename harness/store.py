@@ -65,12 +65,43 @@ def write_json(path: Path, data: Any) -> None:
     write_atomic(path, json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False, allow_nan=False) + "\n")
 
 
+def _busy(run_dir: Path) -> UserError:
+    return UserError("another sumbench process is still writing this run", file=run_dir,
+                     fix="wait for it to finish (or stop it with Ctrl-C), then resume")
+
+
+def _try_lock(fh: Any) -> bool:
+    """Exclusive advisory lock on records.jsonl; the OS drops it when the process dies (even kill -9)."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): single-writer is then the user's job
+        return True
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def ensure_not_running(run_dir: Path) -> None:
+    """Refuse to touch a run another process is still writing (resuming it would duplicate records)."""
+    path = run_dir / "records.jsonl"
+    if not path.exists():
+        return
+    with path.open("a", encoding="utf-8") as fh:
+        if not _try_lock(fh):
+            raise _busy(run_dir)
+
+
 class RecordWriter:
-    """Appends records to records.jsonl, one flushed line each (single writer)."""
+    """Appends records to records.jsonl, one flushed line each (single writer, held by a lock)."""
 
     def __init__(self, path: Path):
         self.path = path
         self._fh = path.open("a", encoding="utf-8")
+        if not _try_lock(self._fh):
+            self._fh.close()
+            raise _busy(path.parent)
 
     def append(self, record: Record) -> None:
         self._fh.write(record.model_dump_json() + "\n")

@@ -118,3 +118,44 @@ def test_report_md_shows_hostile_summaries_as_text(write, tmp_path):
     assert not re.search(r"(?<!\\)\]\(", quoted)  # no unescaped "](": neither image nor link syntax survives
     assert r"!\[pixel\](http://tracker.example/p.png)" in quoted
     assert "AT&amp;amp;T" in quoted and r"\| cell" in quoted  # an entity in the text is shown, not decoded
+
+
+def test_resuming_a_run_another_process_is_writing_is_refused(write, tmp_path, capsys, monkeypatch):
+    import json
+    import subprocess
+    import sys
+
+    import harness.runner
+
+    write("ds/suite.toml", SUITE.replace('"items/*.toml"', '"items.jsonl"'))
+    rows = [{"id": f"n{i}", "article": f"Item {i} opened. It rained.", "references": f"Item {i} opened."}
+            for i in range(4)]
+    write("ds/items.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    real_draw, calls = harness.runner.draw, []
+
+    def impatient(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_draw(*args, **kwargs)
+
+    monkeypatch.setattr(harness.runner, "draw", impatient)
+    run = tmp_path / "r"
+    assert main(["run", str(tmp_path / "ds"), "--out", str(run), "--concurrency", "1"]) == 130
+    monkeypatch.setattr(harness.runner, "draw", real_draw)
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    # a second process still running this folder (the first run, or another --resume) holds records.jsonl
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys; f = open(sys.argv[1], 'a'); "
+                               "fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); sys.stdin.read()",
+                               str(run / "records.jsonl")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        capsys.readouterr()
+        assert main(["run", "--resume", str(run)]) == 2
+        assert "another sumbench process" in one_error_line(capsys)
+        assert {p.name: p.read_bytes() for p in run.iterdir()} == before  # nothing touched
+    finally:
+        holder.communicate("", timeout=10)
+    assert main(["run", "--resume", str(run)]) == 0
+    ids = [json.loads(line)["item_id"] for line in (run / "records.jsonl").read_text().splitlines()]
+    assert sorted(ids) == [f"n{i}" for i in range(4)]
