@@ -8,6 +8,8 @@ as one space.
 
 from __future__ import annotations
 
+import sys
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,6 +40,22 @@ def compile_pattern(pattern: str):
         raise PatternError(f"invalid regular expression {pattern!r}: {exc}") from None
 
 
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_slow(pattern: str) -> None:
+    """Say once per pattern that it timed out: otherwise a claim silently reads as absent/undecided
+    and every item waits out the limit again."""
+    with _warned_lock:
+        if pattern in _warned:
+            return
+        _warned.add(pattern)
+    print(f"warning: checklist pattern {pattern!r} took longer than {MATCH_TIMEOUT_S:g}s and was skipped "
+          "(no match) — simplify it: nested repeats such as (a+)+ backtrack catastrophically; "
+          "each further timeout costs every item another second", file=sys.stderr)
+
+
 def first_match(patterns: list[str], text: str) -> Match | None:
     """The earliest match of any pattern in ``text``, or None.
 
@@ -51,6 +69,7 @@ def first_match(patterns: list[str], text: str) -> Match | None:
             m = compile_pattern(pattern).search(text, timeout=MATCH_TIMEOUT_S)
         except TimeoutError:
             timeouts += 1
+            _warn_slow(pattern)
             continue
         if m and (best is None or m.start() < best.start):
             best = Match(pattern, m.start(), m.end(), m.group(0))
