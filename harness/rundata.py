@@ -65,6 +65,9 @@ class RunData:
         if status != "complete":
             raise UserError(f"run status is {status!r}, not 'complete'", file=self.path / "manifest.json",
                             fix="finish the run first (run the suite again, or resume it) so every item is scored")
+        if not any(s.items for s in self.systems.values()):  # nothing scored must never pass a gate
+            raise UserError("the run has no records", file=self.path / "records.jsonl",
+                            fix="run the suite again; records.jsonl was emptied or removed")
 
 
 def _finite(v: Any) -> bool:

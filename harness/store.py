@@ -140,4 +140,8 @@ def load_run(run_dir: Path) -> tuple[dict[str, Any], list[Record]]:
     except ValueError as exc:
         raise UserError(f"manifest is not valid JSON: {exc}", file=manifest_path,
                         fix="the run folder is damaged; run the suite again") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("suite", {}), dict) \
+            or not isinstance(manifest.get("status"), str):
+        raise UserError("manifest.json is not a sumbench run manifest (no status)", file=manifest_path,
+                        fix="pass a folder created by `sumbench run` (see results/)")
     return manifest, list(read_records(run_dir / "records.jsonl"))

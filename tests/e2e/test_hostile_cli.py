@@ -159,3 +159,22 @@ def test_resuming_a_run_another_process_is_writing_is_refused(write, tmp_path, c
     assert main(["run", "--resume", str(run)]) == 0
     ids = [json.loads(line)["item_id"] for line in (run / "records.jsonl").read_text().splitlines()]
     assert sorted(ids) == [f"n{i}" for i in range(4)]
+
+
+@pytest.mark.parametrize("manifest", ["[]", "null", "{}", '{"status": 3}', '{"status": "complete", "suite": []}'])
+@pytest.mark.parametrize("command", [["report"], ["run", "--resume"], ["compare"], ["check"]])
+def test_a_damaged_manifest_is_a_one_line_error_for_every_command(tmp_path, capsys, manifest, command):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "manifest.json").write_text(manifest)
+    assert main([*command, str(run)]) == 2
+    assert "not a sumbench run manifest" in one_error_line(capsys)
+
+
+def test_check_never_passes_a_run_whose_records_are_gone(suite, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["run", str(suite), "--out", str(run)]) == 0  # the suite has no [gate]: only the error budget
+    (run / "records.jsonl").write_text("")
+    capsys.readouterr()
+    assert main(["check", str(run)]) == 2
+    assert "no records" in one_error_line(capsys)
