@@ -170,6 +170,7 @@ class Checklist:
             judge = {**self.judge.backend.describe(), "repeats": self.options.judge_repeats,
                      "prompt": self.judge.prompt_path, "prompt_sha256": _sha256(self.judge.template)}
         return {"judge": judge,
-                "matching": "regex module, IGNORECASE, whitespace-normalised summary, 1s timeout per pattern",
+                "matching": "regex module, IGNORECASE, whitespace-normalised summary, typographic quotes and "
+                            "hyphens folded to ASCII, 1s timeout per pattern",
                 "recall": "present required / decided required",
                 "violations": "present forbidden / decided forbidden"}
