@@ -246,3 +246,24 @@ def test_list_prompts_shows_descriptions(capsys, monkeypatch):
     rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
     assert "Four short bullet points" in rows["prompts/bullets.txt"]
     assert {"prompts/concise.txt", "prompts/one-sentence.txt"} <= set(rows)
+
+
+def test_demo_prompt_variant_suite_runs_against_the_fake_server(server, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    out = tmp_path / "r"
+    assert main(["run", str(ROOT / "datasets" / "demo-prompts"), "--limit", "2", "--out", str(out)]) == 0
+    assert server.requests == 2 * 3  # two demo articles x three prompt variants
+    recs = records(out)
+    assert sorted({r["system"] for r in recs}) == ["lead3", "mini-bullets", "mini-concise", "mini-one-sentence",
+                                                    "textrank"]
+    assert len(recs) == 2 * 5 and all(r["error"] is None for r in recs)
+    assert all("faithfulness.score" in r["scores"] and "checklist.recall" in r["scores"] for r in recs)
+    capsys.readouterr()
+    assert main(["compare", str(out), "--a", "mini-concise", "--b", "mini-bullets", "--metric", "rougeLsum"]) == 0
+    assert "rougeLsum" in capsys.readouterr().out
+
+
+def test_demo_prompt_variant_suite_without_key_runs_the_baselines(tmp_path):
+    out = tmp_path / "r"
+    assert main(["run", str(ROOT / "datasets" / "demo-prompts"), "--limit", "1", "--out", str(out)]) == 0
+    assert sorted(r["system"] for r in records(out)) == ["lead3", "textrank"]
