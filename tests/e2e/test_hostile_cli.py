@@ -178,3 +178,19 @@ def test_check_never_passes_a_run_whose_records_are_gone(suite, tmp_path, capsys
     capsys.readouterr()
     assert main(["check", str(run)]) == 2
     assert "no records" in one_error_line(capsys)
+
+
+def test_output_piped_into_a_reader_that_left_is_not_a_traceback():
+    """`sumbench list backends | head -0`: the pipe is closed before sumbench writes."""
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "harness", "list", "backends"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in proc.stderr and proc.stderr == ""
+    assert proc.returncode == 141
