@@ -24,6 +24,7 @@ import vcr
 from harness.cache import Cache
 from harness.models import Claim, Item
 from harness.scorers.checklist import Checklist, ChecklistOptions
+from harness.testing.cassettes import FAKE_LABEL, LabelledYaml
 
 CASSETTES = Path(__file__).parent / "cassettes" / "test_judge"
 PORT = 18765
@@ -87,7 +88,8 @@ def recorded(name: str, responder):
     rec = vcr.VCR(cassette_library_dir=str(CASSETTES), record_mode="all" if RECORD else "none",
                   match_on=["method", "scheme", "host", "port", "path", "body"],
                   filter_headers=["authorization", "cookie", "openai-organization"],
-                  decode_compressed_response=True)
+                  decode_compressed_response=True, serializer="labelled-yaml")
+    rec.register_serializer("labelled-yaml", LabelledYaml(FAKE_LABEL))  # the file's first line says FAKE
     server = None
     if RECORD:
         from harness.testing.fake_server import FakeServer
