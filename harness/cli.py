@@ -255,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sumbench",
         description="Evaluate summarizers: ROUGE, factual-consistency checklists, comparisons, CI gates.",
         epilog="exit codes: 0 ok, 1 quality regression / lint errors / failures beyond the error budget, "
-               "2 usage or input error")
+               "2 usage or input error, 130 interrupted (resume the run with --resume)")
     parser.add_argument("--version", action="version", version=f"sumbench {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
