@@ -194,3 +194,9 @@ def test_output_piped_into_a_reader_that_left_is_not_a_traceback():
         os.close(write_end)
     assert "Traceback" not in proc.stderr and proc.stderr == ""
     assert proc.returncode == 141
+
+
+def test_help_lists_every_exit_code(capsys):
+    assert main(["--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert all(f"{code} " in out for code in ("0", "1", "2", "130"))
