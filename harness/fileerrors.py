@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,17 @@ from typing import Any
 from harness.errors import UserError
 
 
+MAX_TEXT_BYTES = 256 * 1024 * 1024  # far beyond any article or config; guards against a disk image
+
+
 def read_text(path: Path, what: str = "file") -> str:
     try:
+        st = path.stat()
+        if stat.S_ISREG(st.st_mode) and st.st_size > MAX_TEXT_BYTES:
+            raise UserError(f"{what} is {st.st_size / 2**20:.0f} MB, over the {MAX_TEXT_BYTES // 2**20} MB limit",
+                            file=path, fix="name the text file itself; split bulk data into a JSONL dataset")
+        if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):  # /dev/zero, a FIFO: would never end
+            raise UserError(f"{what} is not a regular file", file=path, fix="name a text file")
         return path.read_text(encoding="utf-8-sig")  # tolerate a byte-order mark (Windows editors)
     except FileNotFoundError:
         raise UserError(f"{what} not found", file=path,

@@ -104,3 +104,29 @@ def test_item_id_error_says_ids_start_with_a_letter_or_digit(write, tmp_path):
     (tmp_path / "ds" / "data.jsonl").write_bytes(jsonl([{**ROW, "id": "../x"}]))
     e = error(tmp_path / "ds")
     assert e.line == 1 and "start with a letter or digit" in e.what
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_article_file_that_never_ends_is_refused_not_read(write, tmp_path, kind):
+    import os
+
+    if kind == "fifo":
+        target = tmp_path / "pipe"
+        os.mkfifo(target)  # reading it would block forever
+    else:
+        target = "/dev/zero"  # reading it would fill memory
+    write("ds/suite.toml", 'name = "t"\nitems = "items/*.toml"\n[[systems]]\nname = "l"\nbackend = "lead"\n')
+    write("ds/items/a.toml", f'id = "a"\narticle_file = "{target}"\nreferences = ["r"]\n')
+    e = error(tmp_path / "ds")
+    assert e.line == 2 and "not a regular file" in e.what
+
+
+def test_oversized_article_file_is_refused_before_reading(write, tmp_path, monkeypatch):
+    from harness import fileerrors
+
+    monkeypatch.setattr(fileerrors, "MAX_TEXT_BYTES", 300)  # the suite and item files are smaller
+    write("ds/suite.toml", 'name = "t"\nitems = "items/*.toml"\n[[systems]]\nname = "l"\nbackend = "lead"\n')
+    write("ds/big.txt", "word " * 200)
+    write("ds/items/a.toml", 'id = "a"\narticle_file = "../big.txt"\nreferences = ["r"]\n')
+    e = error(tmp_path / "ds")
+    assert e.line == 2 and "limit" in e.what
