@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -51,13 +52,15 @@ def _fold_pattern(pattern: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def compile_pattern(pattern: str):
+def compile_pattern(pattern: str, form: str = "NFC"):
+    """``form``: the Unicode normal form of the text it will search ("é" is one code point in NFC,
+    "e" plus a combining accent in NFD; a pattern only matches text in its own form)."""
     import regex
 
     if not pattern.strip():
         raise PatternError("empty pattern")
     try:
-        return regex.compile(_fold_pattern(pattern), regex.IGNORECASE | regex.UNICODE)
+        return regex.compile(unicodedata.normalize(form, _fold_pattern(pattern)), regex.IGNORECASE | regex.UNICODE)
     except regex.error as exc:
         raise PatternError(f"invalid regular expression {pattern!r}: {exc}") from None
 
@@ -87,9 +90,12 @@ def first_match(patterns: list[str], text: str) -> Match | None:
     best: Match | None = None
     timeouts = 0
     folded = fold(text)
+    decomposed = not unicodedata.is_normalized("NFC", folded)  # e.g. text from macOS: try NFD patterns too
     for pattern in patterns:
         try:
             m = compile_pattern(pattern).search(folded, timeout=MATCH_TIMEOUT_S)
+            if m is None and decomposed:
+                m = compile_pattern(pattern, "NFD").search(folded, timeout=MATCH_TIMEOUT_S)
         except TimeoutError:
             timeouts += 1
             _warn_slow(pattern)

@@ -30,3 +30,14 @@ def test_evidence_keeps_the_summary_characters_and_offsets():
 
 def test_em_dash_is_not_a_hyphen():
     assert verdict(r"\btalks-ended\b", "the talks—ended")["verdict"] == "absent"
+
+
+@pytest.mark.parametrize("pattern_form", ["NFC", "NFD"])
+@pytest.mark.parametrize("text_form", ["NFC", "NFD"])
+def test_composed_and_decomposed_accents_match_each_other(pattern_form, text_form):
+    import unicodedata
+
+    summary = unicodedata.normalize(text_form, "Le café de Zürich a fermé lundi.")
+    v = verdict(unicodedata.normalize(pattern_form, r"\bzürich a fermé\b"), summary)
+    assert v["verdict"] == "present"
+    assert summary[v["evidence"]["start"]:v["evidence"]["end"]] == v["evidence"]["text"]
