@@ -63,13 +63,15 @@ def md_escape(text: str) -> str:
 def write_markdown_report(run_dir: Path) -> Path:
     manifest, records = load_run(run_dir)
     metrics = read_metrics(run_dir)
-    suite = manifest["suite"]
-    out = [f"# sumbench run: {md_escape(suite['name'])}", "",
+    # tolerate hand-made or older manifests: every field but status may be missing
+    suite = manifest.get("suite") if isinstance(manifest.get("suite"), dict) else {}
+    git = manifest.get("git") if isinstance(manifest.get("git"), dict) else {}
+    n_items = suite.get("n_items", len({r.item_id for r in records}))
+    out = [f"# sumbench run: {md_escape(str(suite.get('name', run_dir.name)))}", "",
            f"- run: `{run_dir.name}` — status **{manifest['status']}**",
-           f"- started {manifest['started']}, finished {manifest.get('finished')}",
-           f"- dataset sha256 `{suite['dataset_sha256'][:12]}`, {suite['n_items']} items",
-           f"- git {(manifest['git'].get('commit') or 'n/a')[:12]}"
-           + (" (dirty)" if manifest["git"].get("dirty") else ""), ""]
+           f"- started {manifest.get('started')}, finished {manifest.get('finished')}",
+           f"- dataset sha256 `{str(suite.get('dataset_sha256') or 'n/a')[:12]}`, {n_items} items",
+           f"- git {str(git.get('commit') or 'n/a')[:12]}" + (" (dirty)" if git.get("dirty") else ""), ""]
     dups = manifest.get("duplicates", {}).get("items", {})
     if dups:
         out += ["## Duplicated paragraphs removed before summarizing", ""]

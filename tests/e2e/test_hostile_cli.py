@@ -1,6 +1,7 @@
 """What a new user does by mistake on the command line: one line, exit 2, nothing half-written."""
 
 import errno
+import json
 import os
 import re
 from pathlib import Path
@@ -200,3 +201,14 @@ def test_help_lists_every_exit_code(capsys):
     assert main(["--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert all(f"{code} " in out for code in ("0", "1", "2", "130"))
+
+
+def test_report_of_a_minimal_hand_made_manifest_is_not_a_traceback(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "manifest.json").write_text('{"status": "complete"}')
+    (run / "records.jsonl").write_text(json.dumps({"item_id": "a", "system": "s", "summary": "x",
+                                                   "scores": {"rouge1": 0.5}}) + "\n")
+    assert main(["report", str(run)]) == 0
+    md = (run / "report.md").read_text()
+    assert "# sumbench run: run" in md and "0.500" in md
