@@ -146,6 +146,7 @@ def test_judge_answers_are_cached_like_summaries(tmp_path):
 def test_malformed_verdicts_are_nan_with_a_reason_and_excluded(tmp_path):
     with recorded('test_malformed_verdicts_are_nan_with_a_reason_and_excluded', malformed) as cassette:
         s = make(tmp_path).score(ITEM, SUMMARY, ITEM.article)
+        assert len(cassette.requests) == 1  # valid JSON with bad verdicts: no second call
         c = by_id(s)
         assert c["in-moscow"]["verdict"] == "nan" and "verdict" in c["in-moscow"]["reason"]
         assert c["zelenskyy"]["verdict"] == "nan" and c["zelenskyy"]["reason"] == "judge gave no verdict for this claim"
@@ -168,6 +169,7 @@ def test_json_in_prose_falls_back_to_a_tolerant_parse(tmp_path):
 def test_no_json_at_all_is_nan_for_every_judged_claim_never_a_crash(tmp_path):
     with recorded('test_no_json_at_all_is_nan_for_every_judged_claim_never_a_crash', prose) as cassette:
         s = make(tmp_path).score(ITEM, SUMMARY, ITEM.article)
+        assert len(cassette.requests) == 2  # the schema call, then one tolerant retry without it
         assert {c["id"] for c in s.details["claims"] if c["verdict"] == "nan"} == {
             "in-moscow", "five-hours", "deal-signed", "zelenskyy"}
         assert s.metrics["checklist.recall"] == 1.0  # only the pattern claim is decided
