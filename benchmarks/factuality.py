@@ -214,24 +214,18 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"skipped FRANK: {args.frank / 'frank_benchmark.jsonl'} not found")
     if args.split == "test":
-        se = args.summeval or data / "summeval"
-        print()
-        if (se / "summeval_expert.jsonl").exists():
-            summeval(se, score)
-        else:
-            print(f"skipped SummEval: {se / 'summeval_expert.jsonl'} not found")
-        mz = args.maynez or data / "xsum_hallucination_maynez2020"
-        print()
-        if (mz / "summaries.jsonl").exists():
-            maynez(mz, args.frank, score)
-        else:
-            print(f"skipped Maynez: {mz / 'summaries.jsonl'} not found")
-        qg = args.qags or data / "qags_mturk"
-        print()
-        if (qg / "ctc_qags_cnndm.json").exists():
-            qags(qg, score)
-        else:
-            print(f"skipped QAGS: {qg / 'ctc_qags_cnndm.json'} not found")
+        held_out = [  # (name, folder, file that must exist, how to report it)
+            ("SummEval", args.summeval or data / "summeval", "summeval_expert.jsonl", summeval),
+            ("Maynez", args.maynez or data / "xsum_hallucination_maynez2020", "summaries.jsonl",
+             lambda folder, sc: maynez(folder, args.frank, sc)),
+            ("QAGS", args.qags or data / "qags_mturk", "ctc_qags_cnndm.json", qags),
+        ]
+        for name, folder, needed, report in held_out:
+            print()
+            if (folder / needed).exists():
+                report(folder, score)
+            else:
+                print(f"skipped {name}: {folder / needed} not found")
     print(f"\ntotal {time.perf_counter() - t0:.1f}s")
     return 0
 
