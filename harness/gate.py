@@ -12,7 +12,6 @@ usage/config error.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from harness.fileerrors import line_of, validation_error
 from harness.gate_config import GateConfig, GateRule, direction, lower_is_better
 from harness.paired import Paired, compare_paired, holm
 from harness.rundata import RunData
+from harness.text import sha256_text
 
 
 ALL_SYSTEMS = "(all)"  # the system column of rules that are not per system (error budget)
@@ -207,7 +207,7 @@ def _context_notes(run: RunData, rules: Rules) -> list[str]:
     for name, why in (run.manifest.get("skipped") or {}).items():
         notes.append(f"system {name!r} was skipped by the run ({why}): not gated")
     if run.suite.get("sha256") and rules.text is not None:
-        if hashlib.sha256(rules.text.encode("utf-8")).hexdigest() != run.suite.get("sha256"):
+        if sha256_text(rules.text) != run.suite.get("sha256"):
             notes.append(f"{rules.source} changed since this run; its current [gate] rules are applied")
     return notes
 

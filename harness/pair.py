@@ -14,7 +14,6 @@ their standard deviations, and ``samples`` keeps every sample.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import statistics
 import time
@@ -22,10 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.models import Item, Record, Sample, SystemConfig, Usage
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+from harness.text import sha256_text
 
 
 def one_line(exc: BaseException) -> str:
@@ -122,7 +118,7 @@ def run_pair(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, b
 
 def score_drawn(d: Drawn, scorer_list: list[tuple[str, Any]]) -> Record:
     item, sys_cfg = d.item, d.sys_cfg
-    base = dict(item_id=item.id, system=sys_cfg.name, duplicates_removed=d.dups, article_sha256=sha256(d.article))
+    base = dict(item_id=item.id, system=sys_cfg.name, duplicates_removed=d.dups, article_sha256=sha256_text(d.article))
     runs = [_scored(d, k, scorer_list) for k in range(len(d.outs))]
     if sys_cfg.repeats == 1:
         s, details, prompt_hash = runs[0]

@@ -22,7 +22,6 @@ options on the system (``temperature = ...``) override the front matter.
 
 from __future__ import annotations
 
-import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import UserError
 from harness.fileerrors import read_text
+from harness.text import sha256_text
 
 PLACEHOLDER = "{article}"
 
@@ -111,7 +111,7 @@ def parse_prompt(text: str, *, name: str, path: str | None = None) -> Prompt:
     if not body.replace(PLACEHOLDER, "").strip():
         raise UserError("prompt template has no instructions, only {article}", file=path, line=body_line,
                         fix="tell the model what to do with the article")
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = sha256_text(text)
     return Prompt(name=name, body=body, meta=meta, path=path, sha256=digest)
 
 

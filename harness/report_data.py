@@ -9,7 +9,6 @@ list, claim texts once per item) because 500-item runs must stay small.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from harness.highlight import place_span, segments, to_original
 from harness.metrics import metric_order, read_metrics
 from harness.models import Item, Record
 from harness.store import load_run
-from harness.text import find_duplicate_paragraphs, remove_duplicate_paragraphs, split_paragraphs
+from harness.text import find_duplicate_paragraphs, remove_duplicate_paragraphs, split_paragraphs, sha256_text
 
 def direction(metric: str, gate: dict[str, Any] | None = None) -> int:
     """+1 higher is better, -1 lower is better, 0 no direction (no 'best' marked).
@@ -202,7 +201,7 @@ def article_view(item: Item | None, recs: list[Record], policy: str) -> dict[str
     dup = {str(d.index): {"first": d.first, "removed": d.index in removed}
            for d in find_duplicate_paragraphs(paras)}
     seen_text = item.article if policy == "keep" else remove_duplicate_paragraphs(item.article)[0]
-    digest = hashlib.sha256(seen_text.encode("utf-8")).hexdigest()
+    digest = sha256_text(seen_text)
     hashes = {r.article_sha256 for r in recs if r.article_sha256}
     status = "changed" if hashes and digest not in hashes else "ok"
     return {"paras": paras, "dup": dup, "status": status}

@@ -11,13 +11,13 @@ experiments in one folder.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
 from harness.store import ensure_not_running, load_run
+from harness.text import sha256_text
 
 
 @dataclass
@@ -74,7 +74,7 @@ def check_same_suite(state: ResumeState, suite_text: str, dataset_sha256: str) -
     """Refuse to resume with a suite or dataset that changed since the run started."""
     recorded = state.manifest.get("suite", {})
     where = state.run_dir / "manifest.json"
-    if hashlib.sha256(suite_text.encode("utf-8")).hexdigest() != recorded.get("sha256"):
+    if sha256_text(suite_text) != recorded.get("sha256"):
         raise UserError(f"the suite file {recorded.get('path')} changed since this run started", file=where,
                         fix="restore it, or start a new run without --resume")
     if dataset_sha256 != recorded.get("dataset_sha256"):

@@ -20,12 +20,12 @@ from harness.datasets import Suite
 from harness.errors import UserError
 from harness.interrupt import deferred_sigint
 from harness.models import Item, SystemConfig
-from harness.pair import accepts_sample, calls_network, draw, one_line, score_drawn, sha256
+from harness.pair import accepts_sample, calls_network, draw, one_line, score_drawn
 from harness.provenance import git_info, package_versions
 from harness.registry import backends, scorers
 from harness.resume import check_same_suite, load_resume
 from harness.store import FORMAT_VERSION, RecordWriter, new_run_dir, utc_now, write_json
-from harness.text import describe_duplicates, remove_duplicate_paragraphs
+from harness.text import describe_duplicates, remove_duplicate_paragraphs, sha256_text
 
 
 @dataclass
@@ -136,7 +136,7 @@ def manifest_for(plan: Plan, opts: RunOptions, run_dir: Path) -> dict[str, Any]:
             "name": suite.config.name,
             "path": str(suite.path),
             "abs_path": str(suite.path.resolve()),  # lets `report` find articles from any folder
-            "sha256": sha256(suite.text),
+            "sha256": sha256_text(suite.text),
             "dataset_sha256": suite.dataset_hash(),
             "n_items": plan.n_items,
             "config": suite.config.model_dump(mode="json"),

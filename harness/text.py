@@ -9,6 +9,7 @@ a sentence are not boundaries.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -116,6 +117,12 @@ def split_sentences(text: str) -> list[str]:
 def words(text: str) -> list[str]:
     """Word tokens (letters/digits, keeping inner hyphens, apostrophes, dots)."""
     return _WORD.findall(text)
+
+
+def sha256_text(text: str) -> str:
+    """Hex sha256 of UTF-8 text: the one hash of suites, prompts and articles in
+    manifests and records, so every reader recomputes it the same way."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def fold(text: str) -> str:

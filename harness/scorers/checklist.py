@@ -19,7 +19,6 @@ of a kind is ``nan`` the metric itself is NaN. With ``judge_repeats = N``,
 
 from __future__ import annotations
 
-import hashlib
 import math
 from typing import Any, ClassVar
 
@@ -30,14 +29,10 @@ from harness.models import Claim, Item
 from harness.patterns import first_match
 from harness.registry import scorers
 from harness.scorers.base import Score
-from harness.text import normalize_ws
+from harness.text import normalize_ws, sha256_text
 
 
 _UNSET: Any = object()  # "no cache given": the judge backend then uses its default cache
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class ChecklistOptions(BaseModel):
@@ -168,7 +163,7 @@ class Checklist:
         judge = None
         if self.judge is not None:
             judge = {**self.judge.backend.describe(), "repeats": self.options.judge_repeats,
-                     "prompt": self.judge.prompt_path, "prompt_sha256": _sha256(self.judge.template)}
+                     "prompt": self.judge.prompt_path, "prompt_sha256": sha256_text(self.judge.template)}
         return {"judge": judge,
                 "matching": "regex module, IGNORECASE, whitespace-normalised summary, typographic quotes and "
                             "hyphens folded to ASCII, 1s timeout per pattern",
