@@ -22,10 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 # "higher is better" unless its rule says ``better = "lower"``.
 LOWER_IS_BETTER = frozenset({
     "checklist.violations",
+    "checklist.judge_errors",  # a count of claims the judge failed to decide
     "extractiveness.redundancy",
-    "faithfulness.unsupported_numbers",
-    "faithfulness.unsupported_entities",
-    "faithfulness.unsupported_quotes",
 })
 
 

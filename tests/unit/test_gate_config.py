@@ -62,3 +62,15 @@ def test_metric_directions():
     assert direction("checklist.violations") == "lower"
     assert direction("length.words") is None
     assert direction("length.words", "lower") == "lower"
+
+
+def test_directions_of_metrics_the_scorers_emit():
+    from harness.gate_config import direction
+
+    # lower is better: violations, the judge's failure count, repeated sentences
+    assert [direction(m) for m in ("checklist.violations", "checklist.judge_errors",
+                                   "extractiveness.redundancy")] == ["lower"] * 3
+    # faithfulness sub-signals are shares of supported items (1 = nothing flagged)
+    assert direction("faithfulness.numbers") == direction("faithfulness.score") == "higher"
+    assert direction("length.words") is None
+    assert direction("length.words", "lower") == "lower"
