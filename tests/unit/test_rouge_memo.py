@@ -25,4 +25,4 @@ def test_memoised_stemming_gives_bitwise_identical_scores():
         want = plain.score(_sentence_lines(target), _sentence_lines(prediction))
         got = calc.score(target, prediction)
         assert got == {t: (s.precision, s.recall, s.fmeasure) for t, s in want.items()}
-    assert calc._scorer._tokenizer._stemmer.stem.cache_info().hits > 0
+    assert calc._get()[2].stem.cache_info().hits > 0
