@@ -127,6 +127,8 @@ def sha256_text(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive, whitespace-normalised form for comparing."""
+    if text.isascii():  # nothing to decompose or strip; casefold is lower (most text, and much faster)
+        return normalize_ws(text.lower())
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return normalize_ws(stripped.casefold())

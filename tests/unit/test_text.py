@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.text import (describe_duplicates, find_duplicate_paragraphs, remove_duplicate_paragraphs,
+from harness.text import (describe_duplicates, fold, find_duplicate_paragraphs, remove_duplicate_paragraphs,
                           split_paragraphs, split_sentences, words)
 from tests.paths import SEED_ARTICLE
 
@@ -69,3 +69,26 @@ def test_remove_duplicates_keeps_first_occurrences_in_order():
 def test_words_keep_inner_punctuation():
     assert words("Zelenskyy's five-hour talk cost 5,000 U.S. dollars.") == [
         "Zelenskyy's", "five-hour", "talk", "cost", "5,000", "U.S", "dollars"]
+
+
+@pytest.mark.parametrize("text, folded", [
+    ("Héllo  WORLD\n", "hello world"),            # accent dropped, case and whitespace folded
+    ("STRASSE and Straße", "strasse and strasse"),  # casefold, not lower: ß compares as ss
+    ("  The U.S.\tEconomy ", "the u.s. economy"),  # plain ASCII (the fast path)
+    ("Ｆｕｌｌｗｉｄｔｈ", "fullwidth"),              # NFKD compatibility forms
+])
+def test_fold_hand_checked(text, folded):
+    assert fold(text) == folded
+
+
+def test_fold_fast_ascii_path_equals_the_unicode_definition():
+    import random
+    import string
+    import unicodedata
+
+    rng = random.Random(5)
+    for _ in range(500):
+        s = "".join(rng.choice(string.printable) for _ in range(rng.randrange(40)))
+        # the general definition, written out independently: NFKD, drop combining marks, casefold, squeeze spaces
+        slow = "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c)).casefold()
+        assert fold(s) == " ".join(slow.split())
