@@ -9,25 +9,22 @@ cover it. Leaf module: no harness imports.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_NON_SPACE = re.compile(r"\S+")
 
 
 def normalized_positions(text: str) -> tuple[str, list[int]]:
     """(normalised text, original index of each normalised character)."""
     out: list[str] = []
     pos: list[int] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i].isspace():
-            i += 1
-            continue
+    for word in _NON_SPACE.finditer(text):  # \S is exactly "not str.isspace()", as text.split() uses
         if out:  # one space stands for the whole whitespace run before this word
             out.append(" ")
-            pos.append(i - 1)
-        while i < n and not text[i].isspace():
-            out.append(text[i])
-            pos.append(i)
-            i += 1
+            pos.append(word.start() - 1)
+        out.append(word.group())
+        pos.extend(range(word.start(), word.end()))
     return "".join(out), pos
 
 

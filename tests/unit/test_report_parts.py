@@ -25,6 +25,20 @@ def test_normalised_offsets_map_back_to_the_text_with_its_line_breaks():
     assert to_original(text, 6, 19) == (7, 20)
     assert text[7:20] == "ended\nwithout"
 
+def test_normalised_text_is_what_split_and_join_give_for_every_kind_of_whitespace():
+    import random
+
+    spaces = [c for c in map(chr, range(0x3000 + 1)) if c.isspace()]  # tabs, NBSP, U+2028, ideographic...
+    rng = random.Random(2)
+    for _ in range(300):
+        text = "".join(rng.choice(spaces) if rng.random() < 0.3 else rng.choice("ab.Zé")
+                       for _ in range(rng.randrange(30)))
+        norm, pos = normalized_positions(text)
+        assert norm == " ".join(text.split())
+        assert len(pos) == len(norm)
+        assert all(text[p] == c for p, c in zip(pos, norm) if c != " ")
+
+
 def test_offsets_that_disagree_with_the_matched_text_fall_back_to_searching_it():
     text = "A b c. The deal was signed."
     # offsets point at "A b c" but the evidence text says "deal was signed"
