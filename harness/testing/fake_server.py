@@ -187,7 +187,10 @@ class FakeServer:
         with self._lock:
             span = (self.last_response_at - self.first_request_at
                     if self.first_request_at is not None and self.last_response_at is not None else None)
-            return {"requests": self.requests, "outcomes": dict(self.outcomes), "span_seconds": span}
+            return {"requests": self.requests, "outcomes": dict(self.outcomes), "span_seconds": span,
+                    # time.monotonic() is one system-wide clock on Linux: a benchmark in another
+                    # process can place the request phase inside its own timeline
+                    "first_request_monotonic": self.first_request_at, "last_response_monotonic": self.last_response_at}
 
     def reset(self) -> None:
         """Zero the counters and the request-phase clock."""
