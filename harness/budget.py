@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.resume import spent_by
-
 
 @dataclass
 class Budget:
     max_usd: float | None = None
     spent_usd: float = 0.0
 
-    def add(self, record) -> None:  # noqa: ANN001  (a Record)
-        self.spent_usd += spent_by(record)
+    def add_usd(self, usd: float) -> None:
+        """Count money as soon as an answer arrives (``Drawn.spent_usd``, the same sum
+        ``resume.spent_by`` takes from the record)."""
+        self.spent_usd += usd
 
     @property
     def exhausted(self) -> bool:

@@ -3,8 +3,9 @@
 Two steps, so the runner can keep its request threads on requests: ``draw``
 (backend calls, plus scorers that call a model themselves, e.g. the LLM
 judge; runs in the thread pool) and ``score_drawn`` (the CPU-bound scorers,
-run by the thread that writes records, so ROUGE's CPU time does not delay
-responses waiting for the GIL). ``run_pair`` does both.
+run by the thread that writes records, or before that by
+``harness.scoring_process`` through ``score_texts``, so ROUGE's CPU time does
+not delay responses waiting for the GIL). ``run_pair`` does both.
 Never raises: a backend or scorer failure becomes the record's one-line
 ``error``. With ``repeats = N`` the pair is sampled N times (``sample=k`` is
 passed to the backend, and is part of its cache key); the record's
@@ -81,6 +82,16 @@ class Drawn:
     early: list[dict[str, Result]]  # per sample: results of the network scorers
     prompt_sha256: str | None = None  # the system's prompt, recorded even when the call failed
 
+    @property
+    def texts(self) -> list[str | None]:
+        """Each sample's summary text (None where the backend failed)."""
+        return [out.text if out is not None else None for out, _, _ in self.outs]
+
+    @property
+    def spent_usd(self) -> float:
+        """Dollars these answers cost (cached ones are free): what ``resume.spent_by`` reads from the record."""
+        return sum(out.cost_usd or 0.0 for out, _, _ in self.outs if out is not None and not out.cached)
+
 
 def draw(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backend: Any,
          net_scorers: list[tuple[str, Any]] = ()) -> Drawn:  # type: ignore[assignment]
@@ -101,11 +112,19 @@ def draw(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backe
     return Drawn(item, article, dups, sys_cfg, outs, early, getattr(prompt, "sha256", None))
 
 
-def _scored(d: Drawn, k: int, scorer_list: list[tuple[str, Any]]) -> tuple[Sample, dict[str, Any], str | None]:
+def score_texts(item: Item, article: str, texts: list[str | None],
+                scorer_list: list[tuple[str, Any]]) -> list[dict[str, Result]]:
+    """Every scorer's result for each sample's text ({} where there is no text); never raises."""
+    return [{name: _score_one(name, sc, item, text, article) for name, sc in scorer_list} if text is not None
+            else {} for text in texts]
+
+
+def _scored(d: Drawn, k: int, scorer_list: list[tuple[str, Any]],
+            computed: dict[str, Result]) -> tuple[Sample, dict[str, Any], str | None]:
     out, err, latency = d.outs[k]
     if out is None:
         return Sample(summary=None, error=err, latency_ms=latency), {}, None
-    scores, details, error = _score(d.item, out.text, d.article, scorer_list, d.early[k])
+    scores, details, error = _score(d.item, out.text, d.article, scorer_list, {**computed, **d.early[k]})
     usage = Usage(**out.usage) if out.usage else None
     return (Sample(summary=out.text, error=error, cached=out.cached, usage=usage, cost_usd=out.cost_usd,
                    latency_ms=latency, scores=scores), details, (out.meta or {}).get("prompt_sha256"))
@@ -116,10 +135,13 @@ def run_pair(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, b
     return score_drawn(draw(item, article, dups, sys_cfg, backend), scorer_list)  # all scorers here
 
 
-def score_drawn(d: Drawn, scorer_list: list[tuple[str, Any]]) -> Record:
+def score_drawn(d: Drawn, scorer_list: list[tuple[str, Any]],
+                computed: list[dict[str, Result]] | None = None) -> Record:
+    """The record for ``d``; scorers with a result in ``computed`` (per sample, e.g. from the
+    scoring process) or in ``d.early`` are not run again."""
     item, sys_cfg = d.item, d.sys_cfg
     base = dict(item_id=item.id, system=sys_cfg.name, duplicates_removed=d.dups, article_sha256=sha256_text(d.article))
-    runs = [_scored(d, k, scorer_list) for k in range(len(d.outs))]
+    runs = [_scored(d, k, scorer_list, computed[k] if computed else {}) for k in range(len(d.outs))]
     if sys_cfg.repeats == 1:
         s, details, prompt_hash = runs[0]
         return Record(**s.model_dump(exclude={"usage"}), usage=s.usage, details=details,

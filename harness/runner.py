@@ -19,11 +19,12 @@ from harness.cache import Cache, default_cache_dir
 from harness.datasets import Suite
 from harness.errors import UserError
 from harness.interrupt import deferred_sigint
-from harness.models import Item, SystemConfig
-from harness.pair import accepts_sample, calls_network, draw, one_line, score_drawn
+from harness.models import Item, Record, SystemConfig
+from harness.pair import Drawn, accepts_sample, calls_network, draw, one_line, score_drawn
 from harness.provenance import git_info, package_versions
 from harness.registry import backends, scorers
 from harness.resume import check_same_suite, load_resume
+from harness.scoring_process import HelperStopped, close_helper, start_scoring_process
 from harness.store import FORMAT_VERSION, RecordWriter, new_run_dir, utc_now, write_json
 from harness.text import describe_duplicates, remove_duplicate_paragraphs, sha256_text
 
@@ -45,6 +46,7 @@ class RunOptions:
     cache_dir: Path | None = None
     max_cost: float | None = None  # USD; stop starting requests once spent
     strict: bool = False  # a system whose key is missing is an error, not a skip
+    scoring_process: bool | None = None  # CPU scorers in a helper process; None = when >= AUTO_PROCESS_PAIRS
 
 
 @dataclass
@@ -107,13 +109,7 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
     if not systems:
         raise UserError("no system can run (" + "; ".join(f"{k}: {v}" for k, v in skipped.items()) + ")",
                         file=suite.path, fix="set the missing key(s), or pick other systems with --system")
-    built = []
-    for name in suite.config.scorers:
-        try:
-            built.append((name, scorers.create(name, suite.config.scorer.get(name, {}), suite=suite, cache=cache)))
-        except UserError as exc:
-            line = suite.line_of("scorer", name) or suite.line_of("scorers")
-            raise UserError(exc.what, file=suite.path, line=line, fix=exc.fix) from None
+    built = [(name, create_scorer(suite, name, cache)) for name in suite.config.scorers]
     for name in suite.config.scorer:
         if name not in suite.config.scorers:
             raise suite.error(f"[scorer.{name}] configures a scorer that is not in 'scorers'", "scorer",
@@ -121,6 +117,17 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
     if opts.limit is not None:
         n_items = min(n_items, opts.limit)
     return Plan(suite=suite, systems=systems, scorers=built, n_items=n_items, skipped=skipped, cache=cache)
+
+
+def create_scorer(suite: Suite, name: str, cache: Cache | None) -> Any:
+    """Scorer ``name`` with its ``[scorer.NAME]`` options (also how the scoring process rebuilds it)."""
+    import harness.scorers  # noqa: F401  (register built-ins)
+
+    try:
+        return scorers.create(name, suite.config.scorer.get(name, {}), suite=suite, cache=cache)
+    except UserError as exc:
+        line = suite.line_of("scorer", name) or suite.line_of("scorers")
+        raise UserError(exc.what, file=suite.path, line=line, fix=exc.fix) from None
 
 
 def manifest_for(plan: Plan, opts: RunOptions, run_dir: Path) -> dict[str, Any]:
@@ -192,6 +199,9 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
     total = plan.n_items * len(plan.systems)
     stopped = None
     net_scorers = [(n, s) for n, s in plan.scorers if calls_network(s)]  # e.g. an LLM judge: keep it parallel
+    helper = start_scoring_process(plan.suite, plan.scorers, total - len(finished), opts.scoring_process)
+    scoring_of: dict[Future, Drawn] = {}  # jobs of the scoring process -> the answers they score
+    manifest["scoring_process"] = {"used": helper is not None, "stopped": None}  # this execution's
     # A deep queue keeps the pool busy while this thread scores records; under --max-cost a
     # shallow one bounds what can be spent past the limit (at most 2 x concurrency requests).
     queue_depth = concurrency * (2 if opts.max_cost is not None else 8)
@@ -200,14 +210,43 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
                                                              thread_name_prefix="sumbench") as pool:
             pending: set[Future] = set()
 
+            def cancel_queued() -> None:
+                """Drop requests that have not started (scoring jobs hold paid answers: never those)."""
+                for queued in pending:
+                    if queued not in scoring_of:
+                        queued.cancel()
+
             def stop_for_budget() -> None:
                 """Past --max-cost: start nothing more (queued jobs are cancelled, running ones finish)."""
                 nonlocal stopped
                 if stopped is None:
                     stopped = (f"spent {budget.spent_usd:.4f} USD, reaching --max-cost {opts.max_cost:g}; "
                                f"resume with: sumbench run --resume {run_dir} --max-cost <more>")
-                for queued in pending:
-                    queued.cancel()
+                cancel_queued()
+
+            def record_for(fut: Future) -> Record | None:
+                """The record a finished job completes, or None when its answer went on to be scored."""
+                nonlocal helper
+                d = scoring_of.pop(fut, None)
+                if d is not None:  # the scoring process is done with this answer
+                    try:
+                        return score_drawn(d, plan.scorers, fut.result())
+                    except HelperStopped as exc:
+                        if helper is not None:  # say it once; every open job fails the same way
+                            opts.warn(f"the scoring helper process {exc}; scoring in this process instead")
+                            manifest["scoring_process"]["stopped"] = str(exc)
+                            helper = close_helper(helper)
+                        return score_drawn(d, plan.scorers)
+                d = fut.result()
+                budget.add_usd(d.spent_usd)  # spent when the answer arrives, whoever scores it
+                if budget.exhausted:
+                    stop_for_budget()
+                if helper is not None and helper.stopped is None:
+                    job = helper.submit(d.item, d.article, d.texts)
+                    scoring_of[job] = d
+                    pending.add(job)
+                    return None
+                return score_drawn(d, plan.scorers)  # CPU work stays off the request threads
 
             def drain(block_until: int) -> None:
                 nonlocal done, errors
@@ -218,11 +257,10 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
                         pending.discard(fut)
                         if fut.cancelled():
                             continue
-                        rec = score_drawn(fut.result(), plan.scorers)  # CPU work stays off the request threads
+                        rec = record_for(fut)
+                        if rec is None:
+                            continue
                         writer.append(rec)
-                        budget.add(rec)
-                        if budget.exhausted:
-                            stop_for_budget()
                         done += 1
                         errors += rec.error is not None
                         if opts.progress:
@@ -245,8 +283,7 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
                         break
                 drain(0)
             except BaseException:  # Ctrl-C: drop what has not started, keep what was paid for
-                for fut in pending:
-                    fut.cancel()
+                cancel_queued()
                 drain(0)
                 raise
         if opts.progress:
@@ -256,6 +293,7 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
         manifest["status"] = "interrupted"
         raise
     finally:
+        close_helper(helper)
         writer.close()
         manifest["finished"] = utc_now()
         manifest["counts"] = {"records": done, "errors": errors}

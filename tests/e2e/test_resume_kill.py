@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from harness import retry
 from harness.cli import main
 from harness.testing.fake_server import FakeServer
@@ -24,13 +26,36 @@ def lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
 
 
-def test_kill_9_then_resume(tmp_path, monkeypatch):
+def helpers_of(pid: int) -> list[int]:
+    """Scoring helper processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+            cmd = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if f"\nPPid:\t{pid}\n" in status and b"harness.scoring_process" in cmd:
+            found.append(int(entry.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()  # a zombie is finished
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("scoring_process", ["0", "1"])
+def test_kill_9_then_resume(tmp_path, monkeypatch, scoring_process):
     monkeypatch.setattr(retry, "SLEEP", lambda seconds: None)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     with FakeServer(latency=0.03) as srv:
         suite = write_synthetic_suite(tmp_path / "ds", N_ITEMS, base_url=srv.base_url, variants=VARIANTS)
         out = tmp_path / "killed"
-        env = {**os.environ, "SUMBENCH_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "SUMBENCH_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT),
+               "SUMBENCH_SCORING_PROCESS": scoring_process}
         proc = subprocess.Popen([sys.executable, "-m", "harness", "run", str(suite), "--out", str(out),
                                  "--concurrency", "2"], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
@@ -38,9 +63,15 @@ def test_kill_9_then_resume(tmp_path, monkeypatch):
             deadline = time.monotonic() + 30
             while len(lines(out / "records.jsonl")) < 8 and time.monotonic() < deadline and proc.poll() is None:
                 time.sleep(0.01)
+            helpers = helpers_of(proc.pid)
             os.kill(proc.pid, signal.SIGKILL)
         finally:
             proc.wait(timeout=10)
+        assert len(helpers) == int(scoring_process)
+        deadline = time.monotonic() + 20
+        while any(map(running, helpers)) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not any(map(running, helpers)), "the scoring helper outlived the killed run"
         before = lines(out / "records.jsonl")
         assert 8 <= len(before) < N_ITEMS * len(VARIANTS), "the run must be killed part-way"
         assert json.loads((out / "manifest.json").read_text())["status"] == "running"
@@ -70,7 +101,8 @@ def test_kill_9_then_resume(tmp_path, monkeypatch):
     assert (out / "metrics.json").exists()
 
 
-def test_ctrl_c_marks_interrupted_keeps_paid_results_and_resumes(tmp_path, monkeypatch):
+@pytest.mark.parametrize("scoring_process", ["0", "1"])
+def test_ctrl_c_marks_interrupted_keeps_paid_results_and_resumes(tmp_path, monkeypatch, scoring_process):
     monkeypatch.setattr(retry, "SLEEP", lambda seconds: None)
     # More items than the runner keeps queued (8 x concurrency = 32), so whatever the timing,
     # some are still unstarted when Ctrl-C arrives.
@@ -78,14 +110,17 @@ def test_ctrl_c_marks_interrupted_keeps_paid_results_and_resumes(tmp_path, monke
     with FakeServer(latency=0.05) as srv:
         suite = write_synthetic_suite(tmp_path / "ds", n_items, base_url=srv.base_url, variants=("concise",))
         out = tmp_path / "run"
-        env = {**os.environ, "SUMBENCH_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "SUMBENCH_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT),
+               "SUMBENCH_SCORING_PROCESS": scoring_process}
+        # its own process group, like a command started from a terminal, whose Ctrl-C goes to the group
         proc = subprocess.Popen([sys.executable, "-m", "harness", "run", str(suite), "--out", str(out),
-                                 "--concurrency", "4"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                 "--concurrency", "4"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                start_new_session=True)
         try:
             deadline = time.monotonic() + 30
             while len(lines(out / "records.jsonl")) < 4 and time.monotonic() < deadline and proc.poll() is None:
                 time.sleep(0.01)
-            proc.send_signal(signal.SIGINT)
+            os.killpg(proc.pid, signal.SIGINT)
             _, err = proc.communicate(timeout=20)
         finally:
             if proc.poll() is None:
@@ -93,6 +128,7 @@ def test_ctrl_c_marks_interrupted_keeps_paid_results_and_resumes(tmp_path, monke
         assert proc.returncode == 130 and b"Traceback" not in err
         m = json.loads((out / "manifest.json").read_text())
         assert m["status"] == "interrupted"
+        assert m["scoring_process"] == {"used": scoring_process == "1", "stopped": None}
         recorded = len(lines(out / "records.jsonl"))
         assert 4 <= recorded < n_items
         answered = srv.outcomes["ok"]

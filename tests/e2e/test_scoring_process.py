@@ -1,0 +1,137 @@
+"""CPU scorers in the helper process: the same records as scoring in-process, and nothing lost when it fails."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.models import Item
+from harness.registry import scorers
+from harness.scorers.base import Score
+from harness.scorers.rouge import Rouge, RougeOptions
+from harness.scoring_process import HelperStopped, ScoringProcess
+from harness.testing.report_suites import ALL_SCORERS, write_synthetic_suite
+
+
+def records(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "records.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def scored(run_dir: Path) -> dict:
+    """What scoring decides, per pair (latencies differ from run to run)."""
+    return {(r["item_id"], r["system"]): (r["summary"], r["scores"], r["details"], r["error"])
+            for r in records(run_dir)}
+
+
+def used(run_dir: Path) -> dict:
+    return json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["scoring_process"]
+
+
+def test_helper_scores_exactly_like_the_in_process_path(tmp_path, monkeypatch):
+    suite = write_synthetic_suite(tmp_path / "ds", 12, scorers=ALL_SCORERS)  # 3 systems, every CPU scorer
+    monkeypatch.setenv("SUMBENCH_SCORING_PROCESS", "1")
+    assert main(["run", str(suite), "--out", str(tmp_path / "helper")]) == 0
+    monkeypatch.setenv("SUMBENCH_SCORING_PROCESS", "0")
+    assert main(["run", str(suite), "--out", str(tmp_path / "inproc")]) == 0
+    assert used(tmp_path / "helper") == {"used": True, "stopped": None}
+    assert used(tmp_path / "inproc") == {"used": False, "stopped": None}
+    helper, inproc = scored(tmp_path / "helper"), scored(tmp_path / "inproc")
+    assert len(helper) == 36 and helper == inproc
+    assert all(s[1].get("rougeLsum") is not None for s in helper.values())
+
+
+def test_small_runs_score_in_process_unless_asked(tmp_path, monkeypatch):
+    monkeypatch.delenv("SUMBENCH_SCORING_PROCESS", raising=False)
+    suite = write_synthetic_suite(tmp_path / "ds", 4)
+    assert main(["run", str(suite), "--out", str(tmp_path / "r")]) == 0
+    assert used(tmp_path / "r")["used"] is False  # 12 pairs: below the automatic threshold
+
+
+@scorers.register("test-crashy-rouge")
+class CrashyRouge(Rouge):
+    """ROUGE that kills the process it runs in on its third summary, unless that is the test's own process."""
+
+    Options = RougeOptions
+    calls = 0
+
+    def __init__(self, options: RougeOptions):
+        super().__init__(options)
+        self.home = int(os.environ.get("CRASHY_HOME_PID", "0"))
+
+    def score(self, item: Item, summary: str, article: str) -> Score:
+        type(self).calls += 1
+        if type(self).calls > 3 and os.getpid() != self.home:
+            os._exit(3)  # the helper dies mid-run, as on an out-of-memory kill
+        return super().score(item, summary, article)
+
+
+def test_helper_dying_mid_run_loses_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CRASHY_HOME_PID", str(os.getpid()))
+    suite = write_synthetic_suite(tmp_path / "ds", 10)
+    text = suite.read_text(encoding="utf-8").replace('scorers = ["rouge"', 'scorers = ["test-crashy-rouge"')
+    suite.write_text(text, encoding="utf-8")
+    assert "test-crashy-rouge" in text
+    monkeypatch.setenv("SUMBENCH_SCORING_PROCESS", "1")
+    assert main(["run", str(suite), "--out", str(tmp_path / "crash")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("the scoring helper process exited (code 3); scoring in this process instead") == 1
+    assert used(tmp_path / "crash") == {"used": True, "stopped": "exited (code 3)"}
+    monkeypatch.setenv("SUMBENCH_SCORING_PROCESS", "0")
+    assert main(["run", str(suite), "--out", str(tmp_path / "plain")]) == 0
+    crashed = scored(tmp_path / "crash")
+    assert len(crashed) == 30 and crashed == scored(tmp_path / "plain")  # every pair, once, same scores
+
+
+def test_a_helper_that_cannot_build_its_scorers_fails_its_jobs_with_the_reason(tmp_path):
+    suite = write_synthetic_suite(tmp_path / "ds", 1)
+    from harness.datasets import load_suite
+
+    class NotImportable(Rouge):  # defined in a function: the helper cannot import it
+        pass
+
+    helper = ScoringProcess(load_suite(suite), [("not-registered-anywhere", NotImportable(RougeOptions()))])
+    try:
+        job = helper.submit(Item(id="a", article="A.", references=["A."]), "A.", ["A."])
+        with pytest.raises(HelperStopped, match="could not build its scorers"):
+            job.result(timeout=60)
+        assert helper.stopped and "not-registered-anywhere" in helper.stopped
+    finally:
+        helper.close()
+
+
+def test_helper_exits_when_its_parent_is_killed(tmp_path):
+    suite = write_synthetic_suite(tmp_path / "ds", 1)
+    from harness.datasets import load_suite
+
+    helper = ScoringProcess(load_suite(suite), [("rouge", Rouge(RougeOptions()))])
+    job = helper.submit(Item(id="a", article="A b c.", references=["A b c."]), "A b c.", ["A b c."])
+    assert job.result(timeout=60)[0]["rouge"][0]["rougeL"] == 1.0  # it works
+    pid = helper._proc.pid
+    helper._proc.stdin.close()  # what the kernel does to the pipe when sumbench is killed
+    deadline = time.monotonic() + 30
+    while helper._proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert helper._proc.returncode == 0, f"helper {pid} still running after its stdin closed"
+
+
+def test_ctrl_c_in_a_terminal_does_not_reach_the_helper(tmp_path):
+    suite = write_synthetic_suite(tmp_path / "ds", 1)
+    from harness.datasets import load_suite
+
+    helper = ScoringProcess(load_suite(suite), [("rouge", Rouge(RougeOptions()))])
+    item = Item(id="a", article="A b c.", references=["A b c."])
+    try:
+        assert helper.submit(item, "A b c.", ["A b c."]).result(timeout=60)  # it is up
+        assert os.getpgid(helper._proc.pid) != os.getpgid(0)  # its own process group: the terminal's
+        os.killpg(os.getpgid(helper._proc.pid), signal.SIGINT)  # Ctrl-C goes to ours, not to it; and
+        time.sleep(0.2)                                         # a SIGINT sent to it anyway is ignored
+        assert helper.submit(item, "A b c.", ["A b c."]).result(timeout=60)[0]["rouge"][0]["rouge1"] == 1.0
+        assert helper._proc.poll() is None
+    finally:
+        helper.close()
