@@ -39,6 +39,22 @@ def test_normalised_text_is_what_split_and_join_give_for_every_kind_of_whitespac
         assert all(text[p] == c for p, c in zip(pos, norm) if c != " ")
 
 
+def test_span_mapping_agrees_with_the_per_character_positions():
+    import random
+
+    rng = random.Random(4)
+    for _ in range(300):
+        text = "".join(rng.choice(["  ", "\n", "\t", " \u00a0 ", "ab", "c", "Déf", "."]) for _ in range(rng.randrange(1, 25)))
+        norm, pos = normalized_positions(text)  # the plain definition: one entry per character
+        for _ in range(10):
+            if not norm:
+                assert to_original(text, 0, 1) is None
+                break
+            start = rng.randrange(len(norm))
+            end = rng.randrange(start + 1, len(norm) + 1)
+            assert to_original(text, start, end) == (pos[start], pos[end - 1] + 1)
+
+
 def test_offsets_that_disagree_with_the_matched_text_fall_back_to_searching_it():
     text = "A b c. The deal was signed."
     # offsets point at "A b c" but the evidence text says "deal was signed"
