@@ -192,20 +192,24 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
     manifest["max_cost_usd"] = opts.max_cost
     write_json(run_dir / "manifest.json", manifest)
     writer = RecordWriter(run_dir / "records.jsonl")
-    concurrency = opts.concurrency or plan.suite.config.run.concurrency
-    for _, backend in plan.systems:
-        if hasattr(backend, "set_concurrency"):
-            backend.set_concurrency(concurrency)
     total = plan.n_items * len(plan.systems)
+    concurrency = opts.concurrency or plan.suite.config.run.concurrency
     stopped = None
     net_scorers = [(n, s) for n, s in plan.scorers if calls_network(s)]  # e.g. an LLM judge: keep it parallel
-    helper = start_scoring_process(plan.suite, plan.scorers, total - len(finished), opts.scoring_process)
     scoring_of: dict[Future, Drawn] = {}  # jobs of the scoring process -> the answers they score
-    manifest["scoring_process"] = {"used": helper is not None, "stopped": None}  # this execution's
     # A deep queue keeps the pool busy while this thread scores records; under --max-cost a
     # shallow one bounds what can be spent past the limit (at most 2 x concurrency requests).
     queue_depth = concurrency * (2 if opts.max_cost is not None else 8)
+    helper = None
     try:
+        # first, so the helper loads its scorers on the other core while this one loads the SDK
+        helper = start_scoring_process(plan.suite, plan.scorers, total - len(finished), opts.scoring_process)
+        manifest["scoring_process"] = {"used": helper is not None, "stopped": None}  # this execution's
+        for _, backend in plan.systems:
+            if hasattr(backend, "set_concurrency"):
+                backend.set_concurrency(concurrency)
+            if hasattr(backend, "warm_up"):  # e.g. import the SDK before items are queued
+                backend.warm_up()
         with deferred_sigint() as sigint, ThreadPoolExecutor(max_workers=concurrency,
                                                              thread_name_prefix="sumbench") as pool:
             pending: set[Future] = set()

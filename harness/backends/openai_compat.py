@@ -25,6 +25,7 @@ manifest, records or error messages.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -222,6 +223,13 @@ class OpenAICompat:
                  "completion_tokens": params.get("max_tokens") or 200}
         return {"cached": self.cache is not None and self.cache.contains(key), "usage": usage,
                 "cost_usd": self.cost(usage), "output_is_cap": "max_tokens" in params}
+
+    def warm_up(self) -> None:
+        """Build the SDK client now (importing openai takes ~0.3 s): done before the runner
+        queues work, the first request need not wait for it while items are being queued.
+        A missing key is not raised here; the requests report it as before."""
+        with contextlib.suppress(BackendError):
+            self.client()
 
     # -- helpers -------------------------------------------------------
     def client(self) -> Any:
