@@ -9,7 +9,7 @@ completion order, one flushed line each.
 from __future__ import annotations
 
 import sys
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -19,6 +19,7 @@ from harness.cache import Cache, default_cache_dir
 from harness.datasets import Suite
 from harness.errors import UserError
 from harness.interrupt import deferred_sigint
+from harness.jobs import Jobs
 from harness.models import Item, Record, SystemConfig
 from harness.pair import Drawn, accepts_sample, calls_network, draw, one_line, score_drawn
 from harness.provenance import git_info, package_versions
@@ -212,7 +213,7 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
                 backend.warm_up()
         with deferred_sigint() as sigint, ThreadPoolExecutor(max_workers=concurrency,
                                                              thread_name_prefix="sumbench") as pool:
-            pending: set[Future] = set()
+            pending = Jobs()
 
             def cancel_queued() -> None:
                 """Drop requests that have not started (scoring jobs hold paid answers: never those)."""
@@ -255,20 +256,18 @@ def execute(plan: Plan, opts: RunOptions) -> RunResult:
             def drain(block_until: int) -> None:
                 nonlocal done, errors
                 while len(pending) > block_until:
-                    ready, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in ready:
-                        sigint.check()  # a safe point: every finished job is either written or still pending
-                        pending.discard(fut)
-                        if fut.cancelled():
-                            continue
-                        rec = record_for(fut)
-                        if rec is None:
-                            continue
-                        writer.append(rec)
-                        done += 1
-                        errors += rec.error is not None
-                        if opts.progress:
-                            print(f"\r  {done}/{total} records", end="", file=sys.stderr, flush=True)
+                    sigint.check()  # a safe point: every finished job is either written or still pending
+                    fut = pending.next_done(timeout=0.25)  # a timeout, so Ctrl-C is seen while requests hang
+                    if fut is None or fut.cancelled():
+                        continue
+                    rec = record_for(fut)
+                    if rec is None:
+                        continue
+                    writer.append(rec)
+                    done += 1
+                    errors += rec.error is not None
+                    if opts.progress:
+                        print(f"\r  {done}/{total} records", end="", file=sys.stderr, flush=True)
 
             try:
                 for item in _items(plan, opts):
