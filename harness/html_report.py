@@ -33,10 +33,19 @@ _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2
 
 def script_json(data: Any) -> str:
     """JSON that is safe inside <script type="application/json"> (cannot close the tag)."""
-    text = json.dumps(_finite(data), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    text = _json(data)
     for ch, rep in _JSON_ESCAPES.items():
         text = text.replace(ch, rep)
     return text
+
+
+def _json(data: Any) -> str:
+    """Compact JSON; NaN/inf become null. Tries the plain dump first: walking a big
+    report's data to look for NaN costs more than dumping it twice when one is there."""
+    try:
+        return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (ValueError, TypeError):
+        return json.dumps(_finite(data), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def _finite(obj: Any) -> Any:
@@ -129,7 +138,7 @@ def data_block(payload: dict[str, Any], compress_over: int) -> tuple[str, str]:
     text = script_json(payload)
     if len(text) <= compress_over:
         return "json", text
-    raw = json.dumps(_finite(payload), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    raw = _json(payload).encode("utf-8")
     return "gzip+base64", base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
 
 

@@ -117,6 +117,9 @@ def test_large_item_data_is_gzipped_and_round_trips():
     assert set(text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
     assert json.loads(gzip.decompress(base64.b64decode(text))) == payload
     assert len(text) < len(json.dumps(payload)) / 4
+    payload["items"][0]["scores"] = {"rouge1": float("inf"), "rouge2": [float("nan"), 0.5]}
+    back = json.loads(gzip.decompress(base64.b64decode(data_block(payload, 100)[1])))
+    assert back["items"][0]["scores"] == {"rouge1": None, "rouge2": [None, 0.5]}  # JSON has no NaN/inf
 
 
 def test_pareto_front_by_hand():
