@@ -10,7 +10,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -45,11 +45,17 @@ def resolve_suite_path(arg: str | Path) -> Path:
                         "(see `sumbench list datasets`)")
 
 
+def _hash_item(h: Any, item: Item) -> None:
+    h.update(item.model_dump_json(exclude={"source"}).encode())
+    h.update(b"\n")
+
+
 @dataclass
 class Suite:
     config: SuiteConfig
     path: Path
     text: str
+    _hash: str | None = field(default=None, init=False, repr=False, compare=False)  # set by validate()
 
     @property
     def dir(self) -> Path:
@@ -92,10 +98,13 @@ class Suite:
         return fields.model_copy(update={"id": "id" if _has_key(jsonl, "id") else None})
 
     def validate(self) -> int:
-        """Load every item once (streaming); check ids are unique. Returns count."""
+        """Load every item once (streaming); check ids are unique. Returns count.
+        The same pass computes ``dataset_hash`` (one parse of the dataset instead of two)."""
         seen: dict[str, str] = {}
         n = 0
+        h = hashlib.sha256()
         for item in self.iter_items():
+            _hash_item(h, item)
             if item.id in seen:
                 raise UserError(f"item id {item.id!r} also used at {seen[item.id]}", file=item.source,
                                 fix="give every item a unique id")
@@ -106,15 +115,17 @@ class Suite:
             n += 1
         if n == 0:
             raise self.error("the suite has no items", "items", fix="add item files or lines")
+        self._hash = h.hexdigest()
         return n
 
     def dataset_hash(self) -> str:
         """sha256 over the resolved items, so a baseline can tell datasets apart."""
-        h = hashlib.sha256()
-        for item in self.iter_items():
-            h.update(item.model_dump_json(exclude={"source"}).encode())
-            h.update(b"\n")
-        return h.hexdigest()
+        if self._hash is None:
+            h = hashlib.sha256()
+            for item in self.iter_items():
+                _hash_item(h, item)
+            self._hash = h.hexdigest()
+        return self._hash
 
 
 def _source_file(item: Item) -> str:
