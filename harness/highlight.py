@@ -17,24 +17,13 @@ from typing import Any
 _NON_SPACE = re.compile(r"\S+")
 
 
-def normalized_positions(text: str) -> tuple[str, list[int]]:
-    """(normalised text, original index of each normalised character)."""
-    out: list[str] = []
-    pos: list[int] = []
-    for word in _NON_SPACE.finditer(text):  # \S is exactly "not str.isspace()", as text.split() uses
-        if out:  # one space stands for the whole whitespace run before this word
-            out.append(" ")
-            pos.append(word.start() - 1)
-        out.append(word.group())
-        pos.extend(range(word.start(), word.end()))
-    return "".join(out), pos
-
-
 @functools.lru_cache(maxsize=256)
 def _words(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
-    """(normalised text, where each word starts in it, where each word starts in ``text``):
-    the same mapping as ``normalized_positions`` at one entry per word instead of per
-    character (a report maps several spans in each of thousands of summaries)."""
+    """(normalised text, where each word starts in it, where each word starts in ``text``).
+
+    One entry per word rather than per character: a report maps several spans in
+    each of thousands of summaries. ``\\S`` is exactly "not str.isspace()" (checked
+    over all code points), the same split that ``" ".join(text.split())`` makes."""
     parts: list[str] = []
     norm_starts: list[int] = []
     orig_starts: list[int] = []
