@@ -145,3 +145,40 @@ def test_no_interpreter_to_start_means_scoring_in_process(tmp_path, monkeypatch)
     monkeypatch.setenv("SUMBENCH_SCORING_PROCESS", "1")
     assert main(["run", str(suite), "--out", str(tmp_path / "r")]) == 0
     assert used(tmp_path / "r")["used"] is False and len(records(tmp_path / "r")) == 6
+
+
+def test_helper_with_a_judge_and_repeats_gives_the_in_process_records(tmp_path, monkeypatch):
+    """The LLM judge (a network scorer) stays on the request threads; its verdicts are merged with
+    the helper's CPU scores, sample by sample."""
+    from harness import retry
+    from harness.testing.fake_server import FakeServer
+    from harness.testing.synthetic import write_synthetic_suite as write_llm_suite
+
+    monkeypatch.setattr(retry, "SLEEP", lambda seconds: None)
+    monkeypatch.setenv("SUMBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    with FakeServer() as srv:
+        suite = write_llm_suite(tmp_path / "ds", 5, base_url=srv.base_url, variants=("concise",),
+                                extra="repeats = 2\ntemperature = 0.7\nseed = 1")
+        judge = (f'\n[scorer.checklist]\njudge = {{backend = "openai", model = "fake-judge", '
+                 f'base_url = "{srv.base_url}", temperature = 0}}\n')
+        text = suite.read_text(encoding="utf-8")
+        suite.write_text(text.replace("\n[[systems]]", judge + "\n[[systems]]", 1), encoding="utf-8")
+        items = [json.loads(line) for line in (suite.parent / "items.jsonl").read_text().splitlines()]
+        for item in items:
+            item["checklist"][0]["judge"] = True  # the judge decides this claim, patterns the others
+        (suite.parent / "items.jsonl").write_text("".join(json.dumps(i) + "\n" for i in items))
+        monkeypatch.setenv("SUMBENCH_SCORING_PROCESS", "1")
+        assert main(["run", str(suite), "--out", str(tmp_path / "helper")]) == 0
+        monkeypatch.setenv("SUMBENCH_SCORING_PROCESS", "0")
+        assert main(["run", str(suite), "--out", str(tmp_path / "inproc")]) == 0  # served from the cache
+    assert used(tmp_path / "helper") == {"used": True, "stopped": None}
+    helper, inproc = records(tmp_path / "helper"), records(tmp_path / "inproc")
+    assert len(helper) == 5 and all(len(r["samples"]) == 2 for r in helper)
+    assert all("judge" in r["details"]["checklist"] for r in helper)  # the judge really ran
+    assert all(r["samples"][0]["scores"].get("rougeLsum") is not None for r in helper)
+    for r in helper + inproc:  # the second run's judge answers came from the cache: only that may differ
+        assert r["details"]["checklist"]["judge"].pop("usage")["cached"] == (r in inproc)
+    key = lambda r: (r["item_id"], r["system"])  # noqa: E731
+    pick = lambda r: (r["summary"], r["scores"], r["spread"], [s["scores"] for s in r["samples"]],  # noqa: E731
+                      r["details"])
+    assert {key(r): pick(r) for r in helper} == {key(r): pick(r) for r in inproc}
