@@ -37,15 +37,7 @@ def _rows(ref: Tokens, can: Tokens) -> list[int]:
 
 def lcs_length(ref: Tokens, can: Tokens) -> int:
     """Length of a longest common subsequence (rouge-score's ``_lcs_table(ref, can)[-1][-1]``)."""
-    masks: dict[str, int] = {}
-    for j, tok in enumerate(can):
-        masks[tok] = masks.get(tok, 0) | (1 << j)
-    full = (1 << len(can)) - 1
-    v = full
-    for tok in ref:
-        u = v & masks.get(tok, 0)
-        v = ((v + u) | (v - u)) & full
-    return len(can) - v.bit_count()
+    return len(can) - _rows(ref, can)[-1].bit_count()
 
 
 def lcs_indices(ref: Tokens, can: Tokens) -> list[int]:
