@@ -65,10 +65,11 @@ def lcs_indices(ref: Tokens, can: Tokens) -> list[int]:
 
 
 def fmeasure(precision: float, recall: float) -> float:
-    """rouge-score's F1 (``scoring.fmeasure``), same operations, same bits."""
-    if precision + recall > 0:
-        return 2 * precision * recall / (precision + recall)
-    return 0.0
+    """rouge-score's own F1 (``rouge_score.scoring.fmeasure``), so the bits cannot drift from it.
+    Imported here, not at the top: ``harness.scorers`` loads for lint and dry runs too."""
+    from rouge_score.scoring import fmeasure as rouge_score_fmeasure
+
+    return rouge_score_fmeasure(precision, recall)
 
 
 def rouge_l(target: Tokens, prediction: Tokens) -> tuple[float, float, float]:
