@@ -32,12 +32,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import harness.scorers  # noqa: E402,F401  (registers the scorers)
 from harness.backends.precomputed import Precomputed, PrecomputedOptions  # noqa: E402
-from harness.models import Item, SystemConfig  # noqa: E402
-from harness.registry import scorers  # noqa: E402
-from harness.pair import run_pair  # noqa: E402
-from harness.text import remove_duplicate_paragraphs  # noqa: E402
+from harness.core.models import Item  # noqa: E402
+from harness.suite.config import SystemConfig  # noqa: E402
+from harness.core.registry import scorers  # noqa: E402
+from harness.run.pair import run_pair  # noqa: E402
+from harness.core.text import remove_duplicate_paragraphs  # noqa: E402
 
 SIGNALS = ["faithfulness.score", "faithfulness.numbers", "faithfulness.entities", "faithfulness.quotes",
            "faithfulness.negation", "faithfulness.content", "faithfulness.pairs", "faithfulness.ngrams"]

@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from factuality import partial_corr, read_jsonl  # noqa: E402
-from harness.datasets import load_suite  # noqa: E402
-from harness.models import Item  # noqa: E402
+from harness.suite.datasets import load_suite  # noqa: E402
+from harness.core.models import Item  # noqa: E402
 from harness.scorers.faithfulness import Faithfulness, FaithfulnessOptions  # noqa: E402
-from harness.text import remove_duplicate_paragraphs  # noqa: E402
+from harness.core.text import remove_duplicate_paragraphs  # noqa: E402
 
 ITEM = Item(id="cv", article="unused", references=["r"])
 SHAPES = [(a, b) for a in (1.0, 2.0, 3.0) for b in (1.0, 2.0, 3.0, 4.0)]

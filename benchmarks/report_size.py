@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from harness.cli import main  # noqa: E402
-from harness.html_report import write_html_report  # noqa: E402
-from harness.report import write_markdown_report  # noqa: E402
+from harness.report.html import write_html_report  # noqa: E402
+from harness.report.markdown import write_markdown_report  # noqa: E402
 from harness.testing.browser import launch, missing_reason  # noqa: E402
 from harness.testing.report_suites import ALL_SCORERS, write_synthetic_suite  # noqa: E402
 
@@ -40,8 +40,8 @@ OPEN_BUDGET_S = 2.0
 
 def corpus_words() -> list[str]:
     """Every word of the repository's datasets (with repeats): real vocabulary and frequencies."""
-    from harness.datasets import load_suite
-    from harness.text import words
+    from harness.suite.datasets import load_suite
+    from harness.core.text import words
 
     out: list[str] = []
     for suite in sorted(ROOT.glob("datasets/*/suite.toml")):

@@ -1,3 +1,5 @@
 """sumbench: evaluate summarizers with ROUGE, checklists and CI gates."""
 
-__version__ = "0.1.0"
+from harness.core.version import __version__
+
+__all__ = ["__version__"]

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from harness import __version__
-from harness.errors import UserError
+from harness.core.errors import UserError
+from harness.core.version import __version__
 
 Handler = Callable[[argparse.Namespace], int]
 # Files and folders the user named or must fix (read-only results/, --out naming a file, a full disk):
@@ -52,9 +52,10 @@ def _nonneg_float(text: str) -> float:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from harness.datasets import load_suite
-    from harness.report import console_table
-    from harness.runner import RunOptions, execute, plan_run
+    from harness.pipeline import run_plan
+    from harness.report.markdown import console_table
+    from harness.run.plan import RunOptions, plan_run
+    from harness.suite.datasets import load_suite
 
     opts = RunOptions(systems=args.system or [], limit=args.limit, concurrency=args.concurrency,
                       out=Path(args.out) if args.out else None, keep_duplicates=args.keep_duplicates,
@@ -68,19 +69,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UserError("missing SUITE_OR_DIR", fix="name a dataset folder or suite file, or --resume RUN_DIR")
     plan = plan_run(load_suite(suite_arg), opts)
     if args.dry_run:
-        from harness.dryrun import dry_run_rows, render_dry_run
-        from harness.runner import _items, prepare_article
+        from harness.run.dryrun import dry_run_rows, render_dry_run
+        from harness.run.plan import planned_items, prepare_article
 
-        rows = dry_run_rows(plan, _items(plan, opts), lambda item: prepare_article(item, opts)[0])
+        rows = dry_run_rows(plan, planned_items(plan, opts), lambda item: prepare_article(item, opts)[0])
         print(render_dry_run(rows, plan.skipped))
         return 0
     if opts.out is None and opts.resume is None:  # named here so Ctrl-C can say which folder to resume
-        from harness.store import new_run_dir
+        from harness.results.store import new_run_dir
 
         opts.out = new_run_dir(opts.results_dir, plan.suite.config.name)
     run_dir = opts.resume or opts.out
     try:
-        result = execute(plan, opts)
+        result = run_plan(plan, opts)
     except KeyboardInterrupt:
         if (run_dir / "manifest.json").is_file():
             print(f"\ninterrupted — finished records are kept; finish the run with: sumbench run --resume {run_dir}",
@@ -103,7 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _usage_lines(run_dir: Path) -> str:
     """Tokens, cost and cache hits per system that called a model ('' if none did)."""
-    from harness.metrics import read_metrics
+    from harness.results.metrics import read_metrics
 
     out = []
     for name, s in read_metrics(run_dir)["systems"].items():
@@ -121,7 +122,7 @@ def _usage_lines(run_dir: Path) -> str:
 
 def _resume_options(args: argparse.Namespace, opts: object) -> str:
     """Fill ``opts`` from the interrupted run's manifest; returns its suite path."""
-    from harness.resume import resume_selection
+    from harness.run.resume import resume_selection
 
     if args.system or args.limit or args.out or args.dry_run:
         raise UserError("--resume finishes a run as it was started", file=args.resume,
@@ -138,7 +139,7 @@ def _resume_options(args: argparse.Namespace, opts: object) -> str:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from harness.lint import lint_suite
+    from harness.suite.lint import lint_suite
 
     result = lint_suite(args.suite)
     for f in result.findings:
@@ -153,10 +154,10 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from harness.metrics import write_metrics
-    from harness.report import console_table, write_markdown_report
-    from harness.html_report import check_report_args, write_html_report
-    from harness.store import load_run
+    from harness.report.html import check_report_args, write_html_report
+    from harness.report.markdown import console_table, write_markdown_report
+    from harness.results.metrics import write_metrics
+    from harness.results.store import load_run
 
     run_dir = Path(args.run)
     load_run(run_dir)
@@ -172,9 +173,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from harness.compare import pair, rank, resolve_sides
-    from harness.compare_render import pair_json, pair_text, rank_json, rank_text
-    from harness.rundata import load_run_data
+    from harness.analysis.compare import pair, rank, resolve_sides
+    from harness.analysis.compare_output import (
+        pair_json,
+        pair_text,
+        rank_json,
+        rank_text,
+    )
+    from harness.results.rundata import load_run_data
 
     run_a = load_run_data(args.run)
     run_b = load_run_data(args.run_b) if args.run_b else None
@@ -190,7 +196,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from harness.check import check, update_baseline
+    from harness.analysis.check import check, update_baseline
 
     if args.update_baseline:
         if args.junit or args.markdown or args.system:
@@ -212,15 +218,7 @@ def _probability(text: str) -> float:
 
 def cmd_list(args: argparse.Namespace) -> int:
     if args.what in ("backends", "scorers"):
-        import harness.backends  # noqa: F401
-        import harness.scorers  # noqa: F401
-        from harness.registry import backends, scorers
-
-        reg = backends if args.what == "backends" else scorers
-        rows = reg.describe()
-        width = max(len(n) for n, _ in rows)
-        for name, doc in rows:
-            print(f"{name.ljust(width)}  {doc}")
+        _list_components(args.what)
         return 0
     if args.what == "datasets":
         root = Path("datasets")
@@ -240,9 +238,23 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _list_components(what: str) -> None:
+    """Each backend or scorer with its docstring's first line; a scorer's metrics below it, with
+    their direction and meaning (what compare, check and the reports go by)."""
+    from harness.core.registry import backends, scorers
+
+    reg = backends if what == "backends" else scorers
+    rows = reg.describe()
+    width = max(len(n) for n, _ in rows)
+    for name, doc in rows:
+        print(f"{name.ljust(width)}  {doc}")
+        for m in reg.get(name).metrics if what == "scorers" else ():
+            print(f"  {m.name}  [{m.direction_text}; {m.kind}] {m.description}")
+
+
 def _prompt_description(path: Path) -> str:
     """The front matter's description of a summary prompt ('' for other files or invalid ones)."""
-    from harness.prompts import load_prompt
+    from harness.suite.prompts import load_prompt
 
     try:
         return load_prompt(str(path)).meta.description

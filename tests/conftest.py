@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 
-
 @pytest.fixture
 def write(tmp_path: Path):
     """write("a/b.toml", text) -> Path under tmp_path."""

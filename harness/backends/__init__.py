@@ -1,5 +1,8 @@
-"""Summarizer backends; importing this package registers the built-in ones."""
+"""Summarizer backends and the one call path that LLM backends share.
 
-from harness.backends import extractive  # noqa: F401  (registers lead, textrank, oracle)
-from harness.backends import precomputed  # noqa: F401
-from harness.backends import openai_compat  # noqa: F401  (registers openai)
+``llm.LLMBackend`` owns cache, client-side limits, retries, usage and cost; a
+provider module (``openai_chat``) supplies only its wire: build, send and parse a
+request, and classify its errors. Built-ins and plugins are registered through the
+``sumbench.backends`` entry-point group. May import ``harness.core``,
+``harness.suite`` and ``harness.scorers`` (the oracle maximises ROUGE).
+"""

@@ -1,37 +1,50 @@
-"""What every summarizer backend provides."""
+"""What every summarizer backend provides, with a default for every declared capability.
+
+A backend is one module: a ``BaseBackend`` subclass with its ``Options`` model,
+registered by an entry point in the ``sumbench.backends`` group (sumbench's own
+are in its ``pyproject.toml``). LLM backends subclass ``harness.backends.llm.LLMBackend``
+instead, which owns the shared call path.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
-from harness.models import Item
+from pydantic import BaseModel
 
+from harness.core.errors import BackendError
+from harness.core.models import Item
+from harness.core.protocols import Backend, Completion, Summary
 
-@dataclass
-class Summary:
-    """A backend's answer. ``usage``/``cost_usd`` stay None for offline backends."""
-
-    text: str
-    usage: dict[str, int] | None = None
-    cost_usd: float | None = None
-    cached: bool = False
-    meta: dict[str, Any] = field(default_factory=dict)
+__all__ = ["BackendError", "BaseBackend", "Backend", "Completion", "Summary"]
 
 
-class Backend(Protocol):
+class BaseBackend:
+    """Offline by default: no network, no key, one deterministic answer per article."""
+
     name: ClassVar[str]
-    needs_network: ClassVar[bool]
+    Options: ClassVar[type[BaseModel]]
+    calls_network: ClassVar[bool] = False
+    needs_key: ClassVar[bool] = False
+    can_sample: ClassVar[bool] = False
+    can_complete: ClassVar[bool] = False
+    supports_json_schema: ClassVar[bool] = False
+    prompt_sha256: str | None = None
 
-    def summarize(self, article: str, item: Item) -> Summary:
-        """Summarize ``article`` (already de-duplicated); ``item`` gives context
-        such as references (for the oracle) or stored outputs (precomputed)."""
-        ...
+    def __init__(self, options: Any, **context: Any):
+        self.options = options
+
+    def summarize(self, article: str, item: Item, sample: int = 0) -> Summary:
+        raise NotImplementedError
 
     def describe(self) -> dict[str, Any]:
-        """Settings that identify this system's output, for the manifest."""
-        ...
+        return {"backend": self.name, **self.options.model_dump()}
 
+    def missing_key(self) -> str | None:
+        return None
 
-class BackendError(Exception):
-    """A failure of one summarize call: recorded on the record, never cached."""
+    def set_concurrency(self, n: int) -> None:
+        """Told the run's concurrency before work starts (LLM backends size their in-flight cap)."""
+
+    def warm_up(self) -> None:
+        """Called once before items are queued (LLM backends import their SDK here)."""

@@ -12,10 +12,11 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.backends.base import Summary
-from harness.models import Item
-from harness.registry import backends
-from harness.text import split_sentences, words
+from harness.backends.base import BackendError, BaseBackend, Summary
+from harness.core.models import Item
+from harness.core.registry import backends
+from harness.core.text import split_sentences, words
+from harness.scorers.rouge import ROUGE_TYPES, RougeCalc
 
 _STOP = frozenset("""
 a about above after again against all am an and any are as at be because been before being
@@ -33,22 +34,15 @@ class _Opts(BaseModel):
     sentences: int = Field(default=3, ge=1, le=100)
 
 
-class _Extractive:
-    needs_network: ClassVar[bool] = False
+class _Extractive(BaseBackend):
     Options: ClassVar[type[BaseModel]] = _Opts
-
-    def __init__(self, options: Any, **context: Any):
-        self.options = options
-
-    def describe(self) -> dict[str, Any]:
-        return {"backend": self.name, **self.options.model_dump()}  # type: ignore[attr-defined]
 
 
 @backends.register("lead")
 class Lead(_Extractive):
     """First k sentences of the article (the classic news baseline)."""
 
-    def summarize(self, article: str, item: Item) -> Summary:
+    def summarize(self, article: str, item: Item, sample: int = 0) -> Summary:
         return Summary("\n".join(split_sentences(article)[: self.options.sentences]))
 
 
@@ -84,7 +78,7 @@ class TextRank(_Extractive):
     Options = _TextRankOpts
     _warned_long = False
 
-    def summarize(self, article: str, item: Item) -> Summary:
+    def summarize(self, article: str, item: Item, sample: int = 0) -> Summary:
         sents = split_sentences(article)
         k = self.options.sentences
         if len(sents) <= k:
@@ -126,7 +120,7 @@ class TextRank(_Extractive):
 
 class _OracleOpts(_Opts):
     sentences: int = Field(default=5, ge=1, le=100)
-    objective: list[Literal["rouge1", "rouge2", "rougeL", "rougeLsum"]] = Field(
+    objective: list[Literal[ROUGE_TYPES]] = Field(  # type: ignore[valid-type]
         default_factory=lambda: ["rouge1", "rouge2", "rougeLsum"], min_length=1)
 
 
@@ -138,8 +132,6 @@ class Oracle(_Extractive):
 
     def __init__(self, options: Any, **context: Any):
         super().__init__(options)
-        from harness.scorers.rouge import RougeCalc
-
         self.calc = RougeCalc(tuple(options.objective))
 
     def _gain(self, picked: list[str], refs: list[str]) -> float:
@@ -149,10 +141,8 @@ class Oracle(_Extractive):
             best = max(best, sum(f.values()) / len(f))
         return best
 
-    def summarize(self, article: str, item: Item) -> Summary:
+    def summarize(self, article: str, item: Item, sample: int = 0) -> Summary:
         if not item.references:
-            from harness.backends.base import BackendError
-
             raise BackendError("the oracle needs a reference summary and this item has none")
         sents = split_sentences(article)
         chosen: list[int] = []

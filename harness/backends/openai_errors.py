@@ -1,4 +1,5 @@
-"""One-line, secret-free explanations of failed OpenAI-compatible calls, for records.
+"""How the OpenAI-compatible wire classifies failures: transient or final, and one-line,
+secret-free explanations for records.
 
 Says what failed, how often it was tried and what to check; removes the
 key values in the environment and anything key-shaped a server echoes back
@@ -10,9 +11,19 @@ from __future__ import annotations
 import os
 import re
 
-from harness.backends.base import BackendError
+from harness.backends.retry import transient_status
+from harness.core.errors import BackendError
 
 _KEYLIKE = re.compile(r"\b(sk|key|tok)[-_][A-Za-z0-9_*.\-]{5,}[A-Za-z0-9_*]")  # not a closing period
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth another attempt: a dropped connection or timeout, or HTTP 408/429/5xx."""
+    import openai
+
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    return transient_status(getattr(exc, "status_code", None))
 
 
 def explain_failure(exc: BaseException, *, base_url: str, key_env: str | None, timeout: float) -> str:

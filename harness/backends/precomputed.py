@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.backends.base import BackendError, Summary
-from harness.models import Item
-from harness.registry import backends
+from harness.backends.base import BackendError, BaseBackend, Summary
+from harness.core.models import Item
+from harness.core.registry import backends
 
 
 class PrecomputedOptions(BaseModel):
@@ -38,16 +38,12 @@ def _lookup(meta: dict[str, Any], path: str) -> Any:
 
 
 @backends.register("precomputed")
-class Precomputed:
+class Precomputed(BaseBackend):
     """Summary already stored in a field of the item (no model is called)."""
 
     Options: ClassVar[type[BaseModel]] = PrecomputedOptions
-    needs_network: ClassVar[bool] = False
 
-    def __init__(self, options: PrecomputedOptions, **context: Any):
-        self.options = options
-
-    def summarize(self, article: str, item: Item) -> Summary:
+    def summarize(self, article: str, item: Item, sample: int = 0) -> Summary:
         name = self.options.field
         try:
             value = _lookup(item.meta, name)
@@ -64,6 +60,3 @@ class Precomputed:
             raise BackendError(f"item '{item.id}': field '{name}' is empty "
                                "(allow_empty = true scores empty summaries)")
         return Summary(value)
-
-    def describe(self) -> dict[str, Any]:
-        return {"backend": "precomputed", **self.options.model_dump()}

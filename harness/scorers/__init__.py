@@ -1,5 +1,7 @@
-"""Scorers; importing this package registers the built-in ones."""
+"""Scorers: one module per scorer, each declaring the metrics it emits (name,
+direction, kind, headline place, description) in its ``metrics`` attribute.
 
-from harness.scorers import checklist, length, rouge  # noqa: F401
-from harness.scorers import extractiveness  # noqa: F401
-from harness.scorers import faithfulness  # noqa: F401
+Built-ins and plugins are registered through the ``sumbench.scorers`` entry-point
+group. May import ``harness.core`` and ``harness.suite``; an LLM judge reaches its
+backend through ``harness.core.registry``, never by importing ``harness.backends``.
+"""

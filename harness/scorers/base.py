@@ -1,11 +1,23 @@
-"""What every scorer provides."""
+"""What every scorer provides, with defaults for every declaration.
+
+A scorer is one module: a ``BaseScorer`` subclass with its ``Options`` model and the
+``metrics`` it emits, registered by an entry point in the ``sumbench.scorers`` group
+(sumbench's own are in its ``pyproject.toml``). ``Metric`` is re-exported here so a
+plugin needs one import line.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
-from harness.models import Item
+from pydantic import BaseModel, ConfigDict
+
+from harness.core.metrics import Metric
+from harness.core.models import Item
+from harness.core.protocols import Scorer
+
+__all__ = ["BaseScorer", "Metric", "NoOptions", "Score", "Scorer"]
 
 
 @dataclass
@@ -16,13 +28,24 @@ class Score:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-class Scorer(Protocol):
+class NoOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BaseScorer:
+    """Defaults: no options, no network. Subclasses declare ``metrics`` and implement ``score``."""
+
     name: ClassVar[str]
+    Options: ClassVar[type[BaseModel]] = NoOptions
+    metrics: ClassVar[tuple[Metric, ...]] = ()
+    calls_network: bool = False  # waits on a model (an LLM judge): scored on the request threads
+
+    def __init__(self, options: BaseModel, **context: Any):
+        self.options = options
 
     def score(self, item: Item, summary: str, article: str) -> Score:
-        """Score ``summary`` of ``item``; ``article`` is the text the system saw."""
-        ...
+        raise NotImplementedError
 
     def settings(self) -> dict[str, Any]:
-        """Exact settings (types, stemmer, versions) recorded in the manifest."""
-        ...
+        """Exact settings recorded in the manifest (default: the options)."""
+        return self.options.model_dump(mode="json")

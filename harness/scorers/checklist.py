@@ -24,13 +24,12 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.errors import UserError
-from harness.models import Claim, Item
-from harness.patterns import first_match
-from harness.registry import scorers
-from harness.scorers.base import Score
-from harness.text import normalize_ws, sha256_text
-
+from harness.core.errors import UserError
+from harness.core.models import Claim, Item
+from harness.core.patterns import first_match
+from harness.core.registry import scorers
+from harness.core.text import normalize_ws, sha256_text
+from harness.scorers.base import BaseScorer, Metric, Score
 
 _UNSET: Any = object()  # "no cache given": the judge backend then uses its default cache
 
@@ -75,7 +74,7 @@ def build_judge(options: ChecklistOptions, suite: Any, cache: Any) -> Any:
     """The judge from ``[scorer.checklist] judge = {...}`` (validated now, so typos fail before the run)."""
     if options.judge is None:
         return None
-    from harness.registry import backends
+    from harness.core.registry import backends
     from harness.scorers.judge import Judge, load_judge_prompt
 
     cfg = dict(options.judge)
@@ -88,7 +87,7 @@ def build_judge(options: ChecklistOptions, suite: Any, cache: Any) -> Any:
         backend = backends.create(kind, cfg, suite=suite, **extra)
     except UserError as exc:
         raise UserError(f"checklist judge: {exc.what}", fix=exc.fix) from None
-    missing = getattr(backend, "missing_key", lambda: None)()
+    missing = backend.missing_key()
     if missing:
         raise UserError(f"the checklist judge needs ${missing}, which is not set",
                         fix="export it, or remove 'judge' from [scorer.checklist]")
@@ -130,14 +129,27 @@ def apply_judge(verdicts: list[dict[str, Any]], claims: list[Claim], judge: Any,
 
 
 @scorers.register("checklist")
-class Checklist:
+class Checklist(BaseScorer):
     """Required/forbidden claims: regex patterns first, an optional LLM judge for the rest."""
 
     Options: ClassVar[type[BaseModel]] = ChecklistOptions
+    metrics = (
+        Metric("checklist.recall", "higher", "share", "share of decided required claims the summary carries",
+               headline=40, primary=20),
+        Metric("checklist.violations", "lower", "share", "share of decided forbidden claims the summary asserts",
+               headline=50),
+        Metric("checklist.judge_errors", "lower", "count", "claims the LLM judge failed to decide (NaN verdicts)"),
+        Metric("checklist.judge_agreement", "higher", "share", "mean agreement of the judge's repeated verdicts"),
+    )
 
     def __init__(self, options: ChecklistOptions, suite: Any = None, cache: Any = _UNSET, **context: Any):
         self.options = options
         self.judge = build_judge(options, suite, cache)
+
+    @property
+    def calls_network(self) -> bool:  # type: ignore[override]
+        """With an LLM judge it waits on a model, so it is scored on the request threads."""
+        return self.judge is not None
 
     def score(self, item: Item, summary: str, article: str) -> Score:
         text = normalize_ws(summary)

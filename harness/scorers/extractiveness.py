@@ -15,7 +15,7 @@ try every article position, so an overlapping longer match is never skipped
 - ``extractiveness.redundancy`` share of summary sentences that repeat an
   earlier one (same words, or unigram Jaccard >= ``near_duplicate``), [0,1]
 
-Tokens are ``harness.text.words`` lower-cased, so punctuation and case do not
+Tokens are ``harness.core.text.words`` lower-cased, so punctuation and case do not
 break a copied run. An empty summary gets no metrics (nothing to measure).
 """
 
@@ -26,10 +26,10 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.models import Item
-from harness.registry import scorers
-from harness.scorers.base import Score
-from harness.text import fold, split_sentences, words
+from harness.core.models import Item
+from harness.core.registry import scorers
+from harness.core.text import fold, split_sentences, words
+from harness.scorers.base import BaseScorer, Metric, Score
 
 
 class ExtractivenessOptions(BaseModel):
@@ -111,13 +111,20 @@ def redundancy(summary: str, near: float) -> tuple[float | None, list[dict[str, 
 
 
 @scorers.register("extractiveness")
-class Extractiveness:
+class Extractiveness(BaseScorer):
     """Coverage, density, compression (Grusky et al. 2018), novel n-grams, redundancy."""
 
     Options: ClassVar[type[BaseModel]] = ExtractivenessOptions
-
-    def __init__(self, options: ExtractivenessOptions):
-        self.options = options
+    # They describe a summary (how copied, how short): no value is better, so none is ranked or starred.
+    metrics = (
+        Metric("extractiveness.coverage", None, "share", "share of summary tokens inside a copied fragment"),
+        Metric("extractiveness.density", None, "ratio", "mean squared copied-fragment length per summary token",
+               headline=70),
+        Metric("extractiveness.compression", None, "ratio", "article tokens / summary tokens"),
+        Metric("extractiveness.novel_*gram", None, "share",
+               "share of summary n-grams (within sentences) that the article never has"),
+        Metric("extractiveness.redundancy", "lower", "share", "share of summary sentences repeating an earlier one"),
+    )
 
     def score(self, item: Item, summary: str, article: str) -> Score:
         s_toks, a_toks = tokens(summary), tokens(article)
@@ -145,6 +152,6 @@ class Extractiveness:
         return Score(m, details)
 
     def settings(self) -> dict[str, Any]:
-        return {"tokens": "harness.text.words on case/accent-folded text",
+        return {"tokens": "harness.core.text.words on case/accent-folded text",
                 "fragments": "greedy longest match, Grusky et al. 2018",
                 **self.options.model_dump()}

@@ -42,13 +42,26 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.models import Item
-from harness.registry import scorers
-from harness.scorers.base import Score
-from harness.scorers.claims import TITLES, Span, entities, is_cased, quotations, sentences
+from harness.core.models import Item
+from harness.core.registry import scorers
+from harness.scorers.base import BaseScorer, Metric, Score
+from harness.scorers.claims import (
+    TITLES,
+    Span,
+    entities,
+    is_cased,
+    quotations,
+    sentences,
+)
 from harness.scorers.numbers import NUMBER_WORDS, find_numbers, values
-from harness.scorers.support import NEGATIONS, STOP, ArticleIndex, Token, ngrams, tokenize
-
+from harness.scorers.support import (
+    NEGATIONS,
+    STOP,
+    ArticleIndex,
+    Token,
+    ngrams,
+    tokenize,
+)
 
 WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 NOT_NAMES = NUMBER_WORDS | WEEKDAYS  # checked as numbers/dates, or too generic to be a name
@@ -194,13 +207,22 @@ def article_facts(article: str) -> tuple[ArticleIndex, Any, list[set[str]]]:
 
 
 @scorers.register("faithfulness")
-class Faithfulness:
+class Faithfulness(BaseScorer):
     """Reference-free support of the summary by the article: words, word pairs, numbers, names, quotes."""
 
     Options: ClassVar[type[BaseModel]] = FaithfulnessOptions
-
-    def __init__(self, options: FaithfulnessOptions):
-        self.options = options
+    metrics = (
+        Metric("faithfulness.score", "higher", "share", "support of the summary by the article (1 = nothing "
+               "unsupported)", headline=60, primary=30),
+        Metric("faithfulness.numbers", "higher", "share", "share of the summary's numbers found in the article"),
+        Metric("faithfulness.entities", "higher", "share", "share of the summary's names found in the article"),
+        Metric("faithfulness.quotes", "higher", "share", "share of the summary's quotations found verbatim"),
+        Metric("faithfulness.negation", "higher", "share", "share of negations the closest article sentence has"),
+        Metric("faithfulness.content", "higher", "share", "share of content words found in the article"),
+        Metric("faithfulness.pairs", "higher", "share", "share of neighbouring content words near each other "
+               "in the article"),
+        Metric("faithfulness.ngrams", "higher", "share", "share of summary 4-grams found in the article"),
+    )
 
     def check(self, summary: str, article: str) -> list[SentenceCheck]:
         idx, art_values, art_sents = article_facts(article)

@@ -26,10 +26,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from harness.backends.base import BackendError
-from harness.errors import UserError
-from harness.models import Claim
-from harness.text import fold
+from harness.core.errors import BackendError, UserError
+from harness.core.models import Claim
+from harness.core.text import fold
 
 Verdict = Literal["supported", "contradicted", "absent"]
 DEFAULT_PROMPT = "prompts/judge/checklist.txt"
@@ -158,9 +157,9 @@ class Judge:
     """Decides claims with ``backend.complete``; ``repeats`` calls per summary."""
 
     def __init__(self, backend: Any, template: str, *, repeats: int = 1, params: dict[str, Any] | None = None):
-        if not callable(getattr(backend, "complete", None)):
-            raise UserError(f"judge backend '{getattr(backend, 'name', type(backend).__name__)}' cannot answer "
-                            "prompts", fix="use an LLM backend for the judge (backend = \"openai\")")
+        if not backend.can_complete:
+            raise UserError(f"judge backend '{backend.name}' cannot answer prompts",
+                            fix="use an LLM backend for the judge (backend = \"openai\")")
         self.backend, self.template, self.repeats, self.params = backend, template, repeats, params or {}
 
     def _ask(self, messages: list[dict[str, str]], k: int) -> tuple[Any, dict[str, float]]:

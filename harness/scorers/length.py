@@ -7,28 +7,23 @@ these three are not in [0, 1].
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from harness.models import Item
-from harness.registry import scorers
-from harness.scorers.base import Score
-from harness.text import split_sentences, words
-
-
-class LengthOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from harness.core.models import Item
+from harness.core.registry import scorers
+from harness.core.text import split_sentences, words
+from harness.scorers.base import BaseScorer, Metric, Score
 
 
 @scorers.register("length")
-class Length:
+class Length(BaseScorer):
     """Summary words and sentences, and words relative to the reference."""
 
-    Options: ClassVar[type[BaseModel]] = LengthOptions
-
-    def __init__(self, options: LengthOptions):
-        self.options = options
+    metrics = (
+        Metric("length.words", None, "count", "words in the summary", headline=80),
+        Metric("length.sentences", None, "count", "sentences in the summary"),
+        Metric("length.ratio", None, "ratio", "summary words / mean reference words"),
+    )
 
     def score(self, item: Item, summary: str, article: str) -> Score:
         n_words = len(words(summary))
@@ -43,5 +38,5 @@ class Length:
         return Score(metrics, details)
 
     def settings(self) -> dict[str, Any]:
-        return {"words": "harness.text.words", "sentences": "harness.text.split_sentences",
+        return {"words": "harness.core.text.words", "sentences": "harness.core.text.split_sentences",
                 "ratio": "summary words / mean reference words"}

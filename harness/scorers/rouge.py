@@ -3,7 +3,7 @@
 F-measure is the metric; precision and recall go to details. With several
 references the best-F reference wins per ROUGE type (as in ROUGE-1.5.5's
 "best" mode). For rougeLsum both texts are split into sentences with
-``harness.text`` and joined with newlines, which is what rouge-score expects;
+``harness.core.text`` and joined with newlines, which is what rouge-score expects;
 its own ``split_summaries`` would need nltk's punkt download.
 """
 
@@ -15,11 +15,11 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from harness.models import Item
-from harness.registry import scorers
+from harness.core.models import Item
+from harness.core.registry import scorers
+from harness.core.text import split_sentences
 from harness.scorers import lcs
-from harness.scorers.base import Score
-from harness.text import split_sentences
+from harness.scorers.base import BaseScorer, Metric, Score
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 
@@ -59,7 +59,10 @@ class RougeCalc:
     def _get(self) -> Any:
         with self._lock:
             if self._built is None:
-                from rouge_score import rouge_scorer, tokenizers  # heavy (imports nltk): load lazily
+                from rouge_score import (  # heavy (imports nltk): load lazily
+                    rouge_scorer,
+                    tokenizers,
+                )
 
                 tokenizer = tokenizers.DefaultTokenizer(self.use_stemmer)
                 stemmer = getattr(tokenizer, "_stemmer", None)
@@ -112,12 +115,22 @@ class RougeOptions(BaseModel):
 
 
 @scorers.register("rouge")
-class Rouge:
+class Rouge(BaseScorer):
     """ROUGE-1/2/L/Lsum F-measure against the reference(s) (rouge-score, Porter stemming)."""
 
     Options: ClassVar[type[BaseModel]] = RougeOptions
+    metrics = (
+        Metric("rouge1", "higher", "share", "unigram overlap with the best reference (F-measure)", headline=10,
+               primary=50),
+        Metric("rouge2", "higher", "share", "bigram overlap with the best reference (F-measure)", headline=20,
+               primary=40),
+        Metric("rougeLsum", "higher", "share", "longest common subsequence per sentence, summary-level "
+               "(F-measure; sentences on their own lines)", headline=30, primary=10),
+        Metric("rougeL", "higher", "share", "longest common subsequence of the whole text (F-measure)",
+               headline=90),
+    )
 
-    def __init__(self, options: RougeOptions):
+    def __init__(self, options: RougeOptions, **context: Any):
         self.options = options
         self.calc = RougeCalc(tuple(options.types), options.stemmer)
 
@@ -139,7 +152,7 @@ class Rouge:
             "stemmer": "nltk PorterStemmer as applied by rouge-score (tokens longer than 3 characters)",
             "tokenizer": "rouge_score DefaultTokenizer: lowercase, [^a-z0-9]+ to spaces "
                          "(non-ASCII letters are dropped)",
-            "rougeLsum_sentence_split": "harness.text.split_sentences, joined with newlines",
+            "rougeLsum_sentence_split": "harness.core.text.split_sentences, joined with newlines",
             "multi_reference": "max F over references, per type",
             "lcs": "bit-parallel LCS (harness.scorers.lcs) for rougeL/rougeLsum: rouge-score's numbers bit for bit",
             "metric": "fmeasure",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from harness.text import split_sentences
+from harness.core.text import split_sentences
 
 
 def message_text(content: Any) -> str:

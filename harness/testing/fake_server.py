@@ -37,7 +37,12 @@ from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
-from harness.testing.fake_content import count_tokens, fake_json, fake_summary, message_text  # noqa: F401
+from harness.testing.fake_content import (  # noqa: F401
+    count_tokens,
+    fake_json,
+    fake_summary,
+    message_text,
+)
 
 FAULT_KINDS = ("429", "500", "503", "hang", "malformed", "drop", "401")
 Responder = Callable[[dict[str, Any]], "str | None"]

@@ -124,7 +124,7 @@ def test_lint_exit_codes(tmp_path, capsys):
     assert "paragraphs 8-13 repeat paragraphs 2-7" in out
     ds, _, item = _copy_seed(tmp_path)
     art = tmp_path / "clean.txt"
-    from harness.text import remove_duplicate_paragraphs
+    from harness.core.text import remove_duplicate_paragraphs
     art.write_text(remove_duplicate_paragraphs((SEED_SUITE.parents[1] / "seeds" / "000_37deaf7060d2508f.txt")
                                                .read_text())[0])
     item.write_text(item.read_text().replace(str(SEED_SUITE.parents[1] / "seeds" / "000_37deaf7060d2508f.txt"),
@@ -168,6 +168,6 @@ def test_report_finds_articles_from_another_folder(seed_run, tmp_path, monkeypat
     manifest = _json.loads((out / "manifest.json").read_text())
     assert manifest["suite"]["abs_path"] == str((SEED_SUITE / "suite.toml").resolve())
     monkeypatch.chdir(tmp_path)
-    from harness.report_data import resolve_suite_file
+    from harness.report.data import resolve_suite_file
 
     assert resolve_suite_file(manifest) == SEED_SUITE.resolve() / "suite.toml"

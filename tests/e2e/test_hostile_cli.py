@@ -64,12 +64,12 @@ def test_report_html_under_a_file_is_a_one_line_error(suite, tmp_path, capsys):
 
 
 def test_a_bug_is_not_disguised_as_a_path_error(suite, tmp_path, monkeypatch):
-    import harness.runner
+    import harness.pipeline
 
     def broken(*args, **kwargs):
         raise OSError(errno.EIO, "input/output error")  # not something the user can fix by another path
 
-    monkeypatch.setattr(harness.runner, "execute", broken)
+    monkeypatch.setattr(harness.pipeline, "execute", broken)
     with pytest.raises(OSError):
         main(["run", str(suite), "--out", str(tmp_path / "r")])
 
@@ -77,13 +77,13 @@ def test_a_bug_is_not_disguised_as_a_path_error(suite, tmp_path, monkeypatch):
 def test_ctrl_c_says_which_folder_to_resume_and_resuming_finishes_it(write, tmp_path, capsys, monkeypatch):
     import json
 
-    import harness.runner
+    import harness.run.execute
 
     write("ds/suite.toml", SUITE.replace('"items/*.toml"', '"items.jsonl"'))
     rows = [{"id": f"n{i}", "article": f"Item {i} opened. It rained.", "references": f"Item {i} opened."}
             for i in range(6)]
     write("ds/items.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
-    real_draw, calls = harness.runner.draw, []
+    real_draw, calls = harness.run.execute.draw, []
 
     def impatient(*args, **kwargs):  # the user presses Ctrl-C while the third pair is being summarized
         calls.append(1)
@@ -91,13 +91,13 @@ def test_ctrl_c_says_which_folder_to_resume_and_resuming_finishes_it(write, tmp_
             raise KeyboardInterrupt
         return real_draw(*args, **kwargs)
 
-    monkeypatch.setattr(harness.runner, "draw", impatient)
+    monkeypatch.setattr(harness.run.execute, "draw", impatient)
     monkeypatch.chdir(tmp_path)  # no --out: the folder goes under ./results
     assert main(["run", str(tmp_path / "ds"), "--concurrency", "1"]) == 130
     err = capsys.readouterr().err
     (run_dir,) = (tmp_path / "results").iterdir()
     assert f"sumbench run --resume {Path('results') / run_dir.name}" in err and "Traceback" not in err
-    monkeypatch.setattr(harness.runner, "draw", real_draw)
+    monkeypatch.setattr(harness.run.execute, "draw", real_draw)
     assert main(["run", "--resume", str(Path("results") / run_dir.name)]) == 0
     ids = [json.loads(line)["item_id"] for line in (run_dir / "records.jsonl").read_text().splitlines()]
     assert sorted(ids) == [f"n{i}" for i in range(6)]
@@ -126,13 +126,13 @@ def test_resuming_a_run_another_process_is_writing_is_refused(write, tmp_path, c
     import subprocess
     import sys
 
-    import harness.runner
+    import harness.run.execute
 
     write("ds/suite.toml", SUITE.replace('"items/*.toml"', '"items.jsonl"'))
     rows = [{"id": f"n{i}", "article": f"Item {i} opened. It rained.", "references": f"Item {i} opened."}
             for i in range(4)]
     write("ds/items.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
-    real_draw, calls = harness.runner.draw, []
+    real_draw, calls = harness.run.execute.draw, []
 
     def impatient(*args, **kwargs):
         calls.append(1)
@@ -140,10 +140,10 @@ def test_resuming_a_run_another_process_is_writing_is_refused(write, tmp_path, c
             raise KeyboardInterrupt
         return real_draw(*args, **kwargs)
 
-    monkeypatch.setattr(harness.runner, "draw", impatient)
+    monkeypatch.setattr(harness.run.execute, "draw", impatient)
     run = tmp_path / "r"
     assert main(["run", str(tmp_path / "ds"), "--out", str(run), "--concurrency", "1"]) == 130
-    monkeypatch.setattr(harness.runner, "draw", real_draw)
+    monkeypatch.setattr(harness.run.execute, "draw", real_draw)
     before = {p.name: p.read_bytes() for p in run.iterdir()}
     # a second process still running this folder (the first run, or another --resume) holds records.jsonl
     holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys; f = open(sys.argv[1], 'a'); "

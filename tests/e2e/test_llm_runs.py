@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import retry
+from harness.backends import retry
 from harness.cli import main
 from harness.testing.fake_server import FakeServer
 from harness.testing.synthetic import write_synthetic_suite

@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.html_report import write_html_report
+from harness.report.html import write_html_report
 from harness.testing.browser import launch, missing_reason
 from harness.testing.report_suites import write_synthetic_suite, write_xss_suite
 from tests.paths import SEED_SUITE
-
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from harness.cli import main
-from harness.html_report import write_html_report
+from harness.report.html import write_html_report
 from harness.testing.report_suites import XSS_PAYLOADS, write_xss_suite
 from tests.paths import SEED_SUITE
 

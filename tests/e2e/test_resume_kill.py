@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import retry
+from harness.backends import retry
 from harness.cli import main
 from harness.testing.fake_server import FakeServer
 from harness.testing.synthetic import write_synthetic_suite
@@ -35,7 +35,7 @@ def helpers_of(pid: int) -> list[int]:
             cmd = (entry / "cmdline").read_bytes()
         except (OSError, ValueError):
             continue
-        if f"\nPPid:\t{pid}\n" in status and b"harness.scoring_process" in cmd:
+        if f"\nPPid:\t{pid}\n" in status and b"harness.run.scoring_process" in cmd:
             found.append(int(entry.name))
     return found
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.models import Item
-from harness.registry import scorers
+from harness.core.models import Item
+from harness.core.registry import scorers
+from harness.run.scoring_process import HelperStopped, ScoringProcess
 from harness.scorers.base import Score
 from harness.scorers.rouge import Rouge, RougeOptions
-from harness.scoring_process import HelperStopped, ScoringProcess
 from harness.testing.report_suites import ALL_SCORERS, write_synthetic_suite
 
 
@@ -90,7 +90,7 @@ def test_helper_dying_mid_run_loses_nothing(tmp_path, monkeypatch, capsys):
 
 def test_a_helper_that_cannot_build_its_scorers_fails_its_jobs_with_the_reason(tmp_path):
     suite = write_synthetic_suite(tmp_path / "ds", 1)
-    from harness.datasets import load_suite
+    from harness.suite.datasets import load_suite
 
     class NotImportable(Rouge):  # defined in a function: the helper cannot import it
         pass
@@ -107,7 +107,7 @@ def test_a_helper_that_cannot_build_its_scorers_fails_its_jobs_with_the_reason(t
 
 def test_helper_exits_when_its_parent_is_killed(tmp_path):
     suite = write_synthetic_suite(tmp_path / "ds", 1)
-    from harness.datasets import load_suite
+    from harness.suite.datasets import load_suite
 
     helper = ScoringProcess(load_suite(suite), [("rouge", Rouge(RougeOptions()))])
     job = helper.submit(Item(id="a", article="A b c.", references=["A b c."]), "A b c.", ["A b c."])
@@ -122,7 +122,7 @@ def test_helper_exits_when_its_parent_is_killed(tmp_path):
 
 def test_ctrl_c_in_a_terminal_does_not_reach_the_helper(tmp_path):
     suite = write_synthetic_suite(tmp_path / "ds", 1)
-    from harness.datasets import load_suite
+    from harness.suite.datasets import load_suite
 
     helper = ScoringProcess(load_suite(suite), [("rouge", Rouge(RougeOptions()))])
     item = Item(id="a", article="A b c.", references=["A b c."])
@@ -150,7 +150,7 @@ def test_no_interpreter_to_start_means_scoring_in_process(tmp_path, monkeypatch)
 def test_helper_with_a_judge_and_repeats_gives_the_in_process_records(tmp_path, monkeypatch):
     """The LLM judge (a network scorer) stays on the request threads; its verdicts are merged with
     the helper's CPU scores, sample by sample."""
-    from harness import retry
+    from harness.backends import retry
     from harness.testing.fake_server import FakeServer
     from harness.testing.synthetic import write_synthetic_suite as write_llm_suite
 

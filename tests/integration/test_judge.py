@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import vcr
 
-from harness.cache import Cache
-from harness.models import Claim, Item
+from harness.backends.cache import Cache
+from harness.core.models import Claim, Item
 from harness.scorers.checklist import Checklist, ChecklistOptions
 from harness.testing.cassettes import FAKE_LABEL, LabelledYaml
 

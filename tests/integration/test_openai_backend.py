@@ -6,12 +6,11 @@ import json
 
 import pytest
 
-import harness.backends  # noqa: F401  (registers backends)
-from harness import retry
+from harness.backends import retry
 from harness.backends.base import BackendError
-from harness.cache import Cache
-from harness.models import Item
-from harness.registry import backends
+from harness.backends.cache import Cache
+from harness.core.models import Item
+from harness.core.registry import backends
 from harness.testing.fake_server import FakeServer
 
 SECRET = "sk-" + "test-SECRET-0123456789abcdef"  # a dummy; split so secret scanners do not flag it
@@ -182,7 +181,7 @@ def test_front_matter_params_are_sent_and_options_override(server, tmp_path):
 
 
 def test_rpm_and_tpm_options_pace_requests(server, tmp_path):
-    from harness.ratelimit import WindowLimit
+    from harness.backends.limits import WindowLimit
 
     b = make(server, tmp_path, rpm=2, tpm=100000, max_tokens=50)
     assert (b.window.rpm, b.window.tpm) == (2, 100000)

@@ -18,11 +18,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-import harness.backends  # noqa: F401
-from harness import retry
+from harness.backends import retry
 from harness.backends.base import BackendError
-from harness.models import Item
-from harness.registry import backends
+from harness.core.models import Item
+from harness.core.registry import backends
 from harness.testing.cassettes import FAKE_LABEL, REPLAY_BASE_URL, make_vcr, record_mode
 from harness.testing.fake_server import FakeServer
 

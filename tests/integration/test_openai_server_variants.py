@@ -11,12 +11,11 @@ import json
 
 import pytest
 
-import harness.backends  # noqa: F401  (registers backends)
-from harness import retry
+from harness.backends import retry
 from harness.backends.base import BackendError
-from harness.cache import Cache
-from harness.models import Item
-from harness.registry import backends
+from harness.backends.cache import Cache
+from harness.core.models import Item
+from harness.core.registry import backends
 from harness.testing.fake_server import FakeServer
 
 ARTICLE = "The bridge opened on Monday. It cost 4 million euros. Residents cheered."

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harness.cache import Cache, cache_key, default_cache_dir
+from harness.backends.cache import Cache, cache_key, default_cache_dir
 
 BASE = {"backend": "openai", "base_url": "http://x/v1", "model": "m",
         "messages": [{"role": "user", "content": "hi"}], "params": {"temperature": 0}, "sample": 0}

@@ -2,9 +2,8 @@
 
 import pytest
 
-import harness.scorers  # noqa: F401
-from harness.datasets import load_suite
-from harness.registry import scorers
+from harness.core.registry import scorers
+from harness.suite.datasets import load_suite
 from tests.paths import SEED_SUITE
 
 
@@ -58,7 +57,7 @@ def test_evidence_points_at_the_matched_text(item, checklist):
 
 
 def test_claims_without_patterns_are_undecided_and_not_counted(checklist):
-    from harness.models import Claim, Item
+    from harness.core.models import Claim, Item
 
     it = Item(id="x", article="a", references=["r"], checklist=[
         Claim(id="a", claim="A", patterns=["alpha"]), Claim(id="b", claim="B")])

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from harness.datasets import load_suite
-from harness.errors import UserError
+from harness.core.errors import UserError
+from harness.suite.datasets import load_suite
 
 SUITE = """name = "t"
 items = "items/*.toml"

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-import harness.scorers  # noqa: F401  (registers the checklist scorer)
-from harness.datasets import load_suite
-from harness.patterns import first_match
-from harness.registry import scorers
-from harness.text import normalize_ws, split_paragraphs, split_sentences, words
+from harness.core.patterns import first_match
+from harness.core.registry import scorers
+from harness.core.text import normalize_ws, split_paragraphs, split_sentences, words
+from harness.suite.datasets import load_suite
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "datasets" / "demo"
 FIXTURE = ROOT / "tests" / "fixtures" / "demo_wrong_summaries.toml"

@@ -2,12 +2,11 @@
 
 import pytest
 
-import harness.backends  # noqa: F401
-from harness.datasets import load_suite
-from harness.errors import UserError
-from harness.models import Item
-from harness.registry import backends, scorers
-from harness.text import remove_duplicate_paragraphs
+from harness.core.errors import UserError
+from harness.core.models import Item
+from harness.core.registry import backends, scorers
+from harness.core.text import remove_duplicate_paragraphs
+from harness.suite.datasets import load_suite
 from tests.paths import SEED_SUITE
 
 ARTICLE = ("Rain fell on Tuesday. "

@@ -2,8 +2,13 @@
 
 import pytest
 
-from harness.models import Item
-from harness.scorers.extractiveness import Extractiveness, ExtractivenessOptions, fragments, tokens
+from harness.core.models import Item
+from harness.scorers.extractiveness import (
+    Extractiveness,
+    ExtractivenessOptions,
+    fragments,
+    tokens,
+)
 
 ITEM = Item(id="x", article="unused", references=["r"])
 

@@ -2,11 +2,11 @@
 
 import pytest
 
-from harness.datasets import load_suite
-from harness.models import Item
+from harness.core.models import Item
+from harness.core.text import remove_duplicate_paragraphs
 from harness.scorers.faithfulness import Faithfulness, FaithfulnessOptions
 from harness.scorers.support import stem
-from harness.text import remove_duplicate_paragraphs
+from harness.suite.datasets import load_suite
 from tests.paths import SEED_SUITE
 
 SCORER = Faithfulness(FaithfulnessOptions())

@@ -1,8 +1,7 @@
 """Each system's summary of an item is checked against the same article: index it once, same scores."""
 
-import harness.scorers  # noqa: F401
-from harness.models import Item
-from harness.registry import scorers
+from harness.core.models import Item
+from harness.core.registry import scorers
 from harness.scorers import faithfulness
 from tests.paths import SEED_ARTICLE
 

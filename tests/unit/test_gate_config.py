@@ -2,9 +2,10 @@
 
 import pytest
 
-from harness.datasets import load_suite
-from harness.errors import UserError
-from harness.gate_config import direction
+from harness.core.errors import UserError
+from harness.core.metrics import catalog_of
+from harness.suite.datasets import load_suite
+from harness.suite.gate_config import GateRule
 
 SUITE = """name = "t"
 items = "items/*.toml"
@@ -58,19 +59,33 @@ def test_alpha_must_be_a_probability(write):
 
 
 def test_metric_directions():
+    direction = catalog_of().direction
     assert direction("rougeLsum") == "higher"
     assert direction("checklist.violations") == "lower"
     assert direction("length.words") is None
-    assert direction("length.words", "lower") == "lower"
+    assert GateRule(max_drop=0.1, better="lower").direction(direction("length.words")) == "lower"
+    assert GateRule(max_drop=0.1).direction(direction("checklist.violations")) == "lower"
 
 
 def test_directions_of_metrics_the_scorers_emit():
-    from harness.gate_config import direction
-
+    direction = catalog_of().direction
     # lower is better: violations, the judge's failure count, repeated sentences
     assert [direction(m) for m in ("checklist.violations", "checklist.judge_errors",
                                    "extractiveness.redundancy")] == ["lower"] * 3
     # faithfulness sub-signals are shares of supported items (1 = nothing flagged)
     assert direction("faithfulness.numbers") == direction("faithfulness.score") == "higher"
     assert direction("length.words") is None
-    assert direction("length.words", "lower") == "lower"
+
+
+def test_descriptive_metrics_have_no_direction():
+    """How copied or how long a summary is describes it; neither end is better (the seed report
+    used to star lead-3's density as "best")."""
+    direction = catalog_of().direction
+    for m in ("extractiveness.density", "extractiveness.compression", "extractiveness.coverage",
+              "extractiveness.novel_1gram", "extractiveness.novel_2gram", "extractiveness.novel_3gram",
+              "extractiveness.novel_4gram", "length.words", "length.sentences", "length.ratio"):
+        assert direction(m) is None, m
+
+
+def test_a_metric_no_scorer_declares_is_never_ranked():
+    assert catalog_of().direction("made.up") is None

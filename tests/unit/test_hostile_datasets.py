@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from harness.datasets import load_suite
-from harness.errors import UserError
+from harness.core.errors import UserError
+from harness.suite.datasets import load_suite
 
 JSONL_SUITE = 'name = "t"\nitems = "data.jsonl"\n[[systems]]\nname = "lead3"\nbackend = "lead"\n'
 ROW = {"id": "a", "article": "The minister spoke. Farmers protested.", "highlights": "The minister spoke."}
@@ -122,7 +122,7 @@ def test_article_file_that_never_ends_is_refused_not_read(write, tmp_path, kind)
 
 
 def test_oversized_article_file_is_refused_before_reading(write, tmp_path, monkeypatch):
-    from harness import fileerrors
+    from harness.core import files as fileerrors
 
     monkeypatch.setattr(fileerrors, "MAX_TEXT_BYTES", 300)  # the suite and item files are smaller
     write("ds/suite.toml", 'name = "t"\nitems = "items/*.toml"\n[[systems]]\nname = "l"\nbackend = "lead"\n')

@@ -4,7 +4,7 @@ import signal
 
 import pytest
 
-from harness.interrupt import SigintGate, deferred_sigint
+from harness.run.interrupt import SigintGate, deferred_sigint
 
 
 def test_first_press_is_deferred_to_check_and_raised_once():

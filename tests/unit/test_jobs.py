@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from harness.jobs import Jobs
+from harness.run.jobs import Jobs
 
 
 def test_finished_jobs_come_back_in_the_order_they_finish():

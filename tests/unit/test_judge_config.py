@@ -3,7 +3,7 @@
 import pytest
 
 from harness.cli import main
-from harness.models import Claim
+from harness.core.models import Claim
 from harness.scorers.judge import combine, parse_answer, render, tolerant_json
 
 SUITE = '''

@@ -1,6 +1,6 @@
 """`lint` findings on the seed dataset and on small hand-made suites."""
 
-from harness.lint import lint_suite
+from harness.suite.lint import lint_suite
 from tests.paths import SEED_SUITE
 
 SUITE = 'name = "t"\nitems = "items/*.toml"\n[[systems]]\nname = "l"\nbackend = "lead"\n[lint]\nmin_words = 5\n'

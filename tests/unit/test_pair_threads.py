@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import threading
 
-from harness.datasets import load_suite
-from harness.runner import RunOptions, execute, plan_run
-from harness.scorers.base import Score
+from harness.run.execute import execute
+from harness.run.plan import RunOptions, plan_run
+from harness.scorers.base import BaseScorer, Score
+from harness.suite.datasets import load_suite
 
 
-class Recorder:
-    def __init__(self, name: str, **attrs):
+class Recorder(BaseScorer):
+    def __init__(self, name: str, calls_network: bool = False):
         self.name, self.threads = name, []
-        self.__dict__.update(attrs)
+        self.calls_network = calls_network  # declared: an LLM judge, or any scorer that waits on a model
 
     def score(self, item, summary, article):
         self.threads.append(threading.current_thread().name)
@@ -29,7 +30,7 @@ def test_network_scorers_run_in_pool_cpu_scorers_on_writer(tmp_path, write):
         write(f"ds/i/{n}.toml", f'id = "a{n}"\narticle = "One {n}. Two. Three."\nreferences = ["One."]\n')
     opts = RunOptions(out=tmp_path / "r", no_cache=True, concurrency=3)
     plan = plan_run(load_suite(tmp_path / "ds"), opts)
-    cpu, judge, net = Recorder("cpu"), Recorder("judge", judge=object()), Recorder("net", needs_network=True)
+    cpu, judge, net = Recorder("cpu"), Recorder("judge", calls_network=True), Recorder("net", calls_network=True)
     plan.scorers = [("cpu", cpu), ("judge", judge), ("net", net)]
     execute(plan, opts)
     assert cpu.threads == [threading.main_thread().name] * 6

@@ -5,8 +5,15 @@ import math
 import numpy as np
 import pytest
 
-from harness import paired
-from harness.paired import bootstrap_mean_ci, compare_paired, holm, metric_seed, permutation_p, win_tie_loss
+from harness.analysis import paired
+from harness.analysis.paired import (
+    bootstrap_mean_ci,
+    compare_paired,
+    holm,
+    metric_seed,
+    permutation_p,
+    win_tie_loss,
+)
 
 
 def rng():

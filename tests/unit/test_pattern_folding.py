@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.models import Claim
+from harness.core.models import Claim
 from harness.scorers.checklist import check_claim
 
 

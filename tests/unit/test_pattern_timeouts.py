@@ -2,8 +2,8 @@
 
 import pytest
 
-from harness import patterns
-from harness.models import Claim
+from harness.core import patterns
+from harness.core.models import Claim
 from harness.scorers.checklist import check_claim
 
 EVIL = "(a+)+$"

@@ -7,9 +7,9 @@ import pytest
 from harness.backends.base import BackendError
 from harness.backends.precomputed import Precomputed, PrecomputedOptions
 from harness.cli import main
-from harness.errors import UserError
-from harness.models import Item
-from harness.registry import backends
+from harness.core.errors import UserError
+from harness.core.models import Item
+from harness.core.registry import backends
 
 ARTICLE = "The council approved the budget on Monday. The vote was seven to two. Critics said it was rushed."
 

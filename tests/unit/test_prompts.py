@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import UserError
-from harness.prompts import load_prompt, parse_prompt
+from harness.core.errors import UserError
+from harness.suite.prompts import load_prompt, parse_prompt
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from harness.ratelimit import AdaptiveLimit, WindowLimit
+from harness.backends.limits import AdaptiveLimit, WindowLimit
 
 
 def test_429_halves_once_per_generation():

@@ -7,14 +7,15 @@ import re
 
 import pytest
 
-from harness.faith_spans import faithfulness_spans
-from harness.highlight import segments, to_original
-from harness.html_report import data_block, script_json
-from harness.report_compare import build_comparison, plan_sides
-from harness.models import Record
-from harness.report_data import claim_spans, describe_system, direction, record_view
-from harness.report_svg import cost_quality, pareto
-from harness.errors import UserError
+from harness.core.errors import UserError
+from harness.core.metrics import catalog_of
+from harness.core.models import Record
+from harness.report.compare import build_comparison, plan_sides
+from harness.report.data import claim_spans, describe_system, direction, record_view
+from harness.report.faith_spans import faithfulness_spans
+from harness.report.highlight import segments, to_original
+from harness.report.html import data_block, script_json
+from harness.report.svg import cost_quality, pareto
 
 
 def reference_positions(text: str) -> tuple[str, list[int]]:
@@ -142,12 +143,13 @@ def test_cost_scatter_marks_the_front_for_lower_is_better_metrics():
     assert sorted(front) == ["cheap-bad", "dear-good"]
 
 
-def test_metric_directions_follow_the_gate_rules_and_suite_overrides():
-    assert direction("rougeLsum") == 1 and direction("checklist.recall") == 1
-    assert direction("checklist.violations") == -1 and direction("extractiveness.redundancy") == -1
-    assert direction("length.words") == 0
+def test_metric_directions_follow_the_declarations_and_suite_overrides():
+    cat = catalog_of()
+    assert direction("rougeLsum", cat) == 1 and direction("checklist.recall", cat) == 1
+    assert direction("checklist.violations", cat) == -1 and direction("extractiveness.redundancy", cat) == -1
+    assert direction("length.words", cat) == 0 and direction("extractiveness.density", cat) == 0
     gate = {"extractiveness.density": {"better": "lower"}, "length.words": {"better": "higher"}, "alpha": 0.05}
-    assert direction("extractiveness.density", gate) == -1 and direction("length.words", gate) == 1
+    assert direction("extractiveness.density", cat, gate) == -1 and direction("length.words", cat, gate) == 1
 
 
 def _run(tmp_path, name, rows):

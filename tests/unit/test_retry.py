@@ -1,4 +1,7 @@
-"""The one retrier: what is retried, how long it waits, and that it never sleeps in tests."""
+"""The one retrier: what is retried, how long it waits, and that it never sleeps in tests.
+
+*Whether* to retry is the wire's call (``openai_errors.is_transient`` for OpenAI-compatible
+servers); *when* is ``harness.backends.retry``'s, which imports no SDK."""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ import httpx2
 import openai
 import pytest
 
-from harness import retry
+from harness.backends import retry
+from harness.backends.openai_errors import is_transient
 
 URL = "http://127.0.0.1:9/v1/chat/completions"
 
@@ -42,27 +46,27 @@ def flaky(errors: list[BaseException], result: str = "ok"):
 
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
 def test_transient_statuses_are_retried(status):
-    assert retry.is_retryable(status_error(status))
+    assert is_transient(status_error(status))
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422])
 def test_client_errors_are_never_retried(status, sleeps):
     fn, calls = flaky([status_error(status)])
     with pytest.raises(openai.APIStatusError):
-        retry.call_with_retry(fn, max_attempts=5)
+        retry.call_with_retry(fn, retryable=is_transient, max_attempts=5)
     assert calls["n"] == 1 and sleeps == []
 
 
 def test_timeouts_and_connection_errors_are_retried():
     req = httpx2.Request("POST", URL)
-    assert retry.is_retryable(openai.APITimeoutError(request=req))
-    assert retry.is_retryable(openai.APIConnectionError(request=req))
-    assert not retry.is_retryable(ValueError("malformed body"))
+    assert is_transient(openai.APITimeoutError(request=req))
+    assert is_transient(openai.APIConnectionError(request=req))
+    assert not is_transient(ValueError("malformed body"))
 
 
 def test_retry_after_wins_over_backoff(sleeps):
     fn, calls = flaky([status_error(429, {"Retry-After": "7"}), status_error(503)])
-    assert retry.call_with_retry(fn, max_attempts=5, base=0.5, max_wait=60) == "ok"
+    assert retry.call_with_retry(fn, retryable=is_transient, max_attempts=5, base=0.5, max_wait=60) == "ok"
     assert calls["n"] == 3
     assert sleeps[0] == 7.0
     assert 0 <= sleeps[1] <= 1.0  # second exponential step: random in [0, base * 2]
@@ -70,7 +74,7 @@ def test_retry_after_wins_over_backoff(sleeps):
 
 def test_retry_after_is_capped_and_ms_header_preferred(sleeps):
     fn, _ = flaky([status_error(429, {"Retry-After": "3600"}), status_error(429, {"retry-after-ms": "250"})])
-    retry.call_with_retry(fn, max_attempts=5, max_wait=30)
+    retry.call_with_retry(fn, retryable=is_transient, max_attempts=5, max_wait=30)
     assert sleeps == [30.0, 0.25]
 
 
@@ -84,7 +88,7 @@ def test_retry_after_http_date():
 def test_gives_up_after_max_attempts_and_says_how_often(sleeps):
     fn, calls = flaky([status_error(500) for _ in range(10)])
     with pytest.raises(openai.InternalServerError) as ei:
-        retry.call_with_retry(fn, max_attempts=4)
+        retry.call_with_retry(fn, retryable=is_transient, max_attempts=4)
     assert calls["n"] == 4 and len(sleeps) == 3
     assert ei.value.attempts == 4
 
@@ -92,5 +96,24 @@ def test_gives_up_after_max_attempts_and_says_how_often(sleeps):
 def test_backoff_grows_and_respects_cap(sleeps, monkeypatch):
     monkeypatch.setattr("random.uniform", lambda a, b: b)  # take the top of each jitter range
     fn, _ = flaky([status_error(500) for _ in range(5)])
-    retry.call_with_retry(fn, max_attempts=6, base=1.0, max_wait=5.0)
+    retry.call_with_retry(fn, retryable=is_transient, max_attempts=6, base=1.0, max_wait=5.0)
     assert sleeps == [1.0, 2.0, 4.0, 5.0, 5.0]  # base * 2**(retry-1), capped
+
+
+def test_the_retrier_imports_no_sdk():
+    """A second provider or execution mode reuses the retrier without pulling in openai."""
+    import subprocess
+    import sys
+
+    code = "import sys, harness.backends.retry; print('openai' in sys.modules or 'httpx2' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_the_retrier_asks_the_wire_what_is_transient(sleeps):
+    """The same 500 is retried or final depending on the classifier it is given."""
+    fn, calls = flaky([status_error(500)])
+    with pytest.raises(openai.InternalServerError):
+        retry.call_with_retry(fn, retryable=lambda exc: False, max_attempts=5)
+    assert calls["n"] == 1 and sleeps == []

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.models import Item
-from harness.registry import scorers
+from harness.core.models import Item
+from harness.core.registry import scorers
 from harness.scorers.rouge import RougeCalc
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "rouge155"
@@ -52,7 +52,6 @@ def test_rougelsum_uses_sentence_lines():
 
 
 def test_scorer_takes_best_reference_and_reports_p_r():
-    import harness.scorers  # noqa: F401
 
     item = Item(id="x", article="a", references=["the cat sat", "a dog ran far away"])
     score = scorers.create("rouge", {"types": ["rouge1"]}).score(item, "a dog ran", "")
@@ -63,9 +62,8 @@ def test_scorer_takes_best_reference_and_reports_p_r():
 
 
 def test_invalid_rouge_options_fail_at_construction():
-    from harness.errors import UserError
+    from harness.core.errors import UserError
 
-    import harness.scorers  # noqa: F401
     with pytest.raises(UserError, match="types"):
         scorers.create("rouge", {"types": ["rouge3"]})
     with pytest.raises(UserError, match="unknown option 'stemming'"):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 from rouge_score import rouge_scorer
 
+from harness.core.text import split_sentences
 from harness.scorers.rouge import ROUGE_TYPES, RougeCalc, _sentence_lines
 from harness.testing.synthetic import synthetic_item
-from harness.text import split_sentences
 from tests.paths import SEED_ARTICLE
-
-import random
 
 
 def test_memoised_stemming_gives_bitwise_identical_scores():

@@ -5,7 +5,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from harness.stats import BOOTSTRAP_RESAMPLES, bootstrap_ci
+from harness.core.stats import BOOTSTRAP_RESAMPLES, bootstrap_ci
 
 
 def one_matrix_ci(values, seed):

@@ -2,8 +2,15 @@
 
 import pytest
 
-from harness.text import (describe_duplicates, fold, find_duplicate_paragraphs, remove_duplicate_paragraphs,
-                          split_paragraphs, split_sentences, words)
+from harness.core.text import (
+    describe_duplicates,
+    find_duplicate_paragraphs,
+    fold,
+    remove_duplicate_paragraphs,
+    split_paragraphs,
+    split_sentences,
+    words,
+)
 from tests.paths import SEED_ARTICLE
 
 

@@ -1,8 +1,7 @@
 """TextRank on a book-length 'article': bounded work, said out loud, same result for news-sized ones."""
 
-import harness.backends  # noqa: F401
-from harness.models import Item
-from harness.registry import backends
+from harness.core.models import Item
+from harness.core.registry import backends
 
 FILLER = [f"Zq{i}a bx{i}c yk{i}d." for i in range(60)]  # no shared words: isolated in the graph
 HUB = "The minister, the farmers, the unions and the capital talks met on Monday."

@@ -1,0 +1,231 @@
+"""The one call path of every LLM backend: cache → client-side limits → retries → checks → cost.
+
+``LLMBackend.complete(messages, *, json_schema=None, sample=0, **params)`` serves
+summaries and anything built on a backend (the checklist judge) alike::
+
+    cache lookup → RPM/TPM window and adaptive in-flight cap → wire.send (one attempt)
+    → harness.backends.retry (the only retrier) → wire.parse → checks (invalid JSON
+    raises BackendError and is never cached) → cache store → Completion
+
+A provider module subclasses it and supplies only its wire: ``request_fields``
+extras (what besides model/messages/params can change an answer), ``build_body``,
+``send``, ``parse``, ``is_retryable``, ``is_rate_limited``, ``explain`` and the
+client (``warm_up``). Everything else — prompts, sampling parameters, the cache,
+limits, retries, usage, cost, dry-run estimates — lives here once.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from harness.backends.base import BackendError, BaseBackend, Completion, Summary
+from harness.backends.cache import Cache, cache_key, default_cache_dir
+from harness.backends.limits import AdaptiveLimit, WindowLimit
+from harness.backends.retry import call_with_retry
+from harness.core.models import Item
+from harness.suite.prompts import Prompt, default_prompt, load_prompt
+
+UNSET: Any = object()  # "no cache given": use the default cache folder
+
+
+class Price(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    input: float = Field(ge=0, description="USD per million prompt tokens")
+    output: float = Field(ge=0, description="USD per million completion tokens")
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters per token: good enough for budgets and dry runs."""
+    return max(1, (len(text) + 3) // 4)
+
+
+class LLMBackend(BaseBackend):
+    """Shared call path. ``options`` must carry the common LLM options (see ``OpenAIOptions``)."""
+
+    calls_network: ClassVar[bool] = True
+    needs_key: ClassVar[bool] = True
+    can_sample: ClassVar[bool] = True
+    can_complete: ClassVar[bool] = True
+    supports_json_schema: ClassVar[bool] = True
+
+    def __init__(self, options: Any, suite: Any = None, cache: Cache | None = UNSET, **context: Any):
+        super().__init__(options)
+        self.prompt: Prompt = (load_prompt(options.prompt, getattr(suite, "dir", None))
+                               if options.prompt else default_prompt())
+        self.prompt_sha256 = self.prompt.sha256
+        self.cache = Cache(default_cache_dir()) if cache is UNSET else cache
+        self.limit = AdaptiveLimit()
+        self.window = WindowLimit(options.rpm, options.tpm)
+        self._cache_warned = False
+        self._length_warned = False
+
+    # -- the wire: what a provider module supplies ---------------------
+    def wire_fields(self, json_schema: dict[str, Any] | None) -> dict[str, Any]:
+        """Request fields besides backend, model, messages, params and sample that change the answer."""
+        raise NotImplementedError
+
+    def build_body(self, messages: list[dict[str, Any]], json_schema: dict[str, Any] | None,
+                   params: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def connect(self) -> None:
+        """Make sure a client exists before an attempt is counted against the limits; raises
+        BackendError when none can be built (a missing key)."""
+
+    def send(self, body: dict[str, Any]) -> Any:
+        """One attempt; raises the client's own exceptions (classified by ``is_retryable``)."""
+        raise NotImplementedError
+
+    def parse(self, response: Any) -> dict[str, Any]:
+        """{"text", "usage", "finish_reason", "model"}; a refusal or empty answer raises BackendError."""
+        raise NotImplementedError
+
+    def is_retryable(self, exc: BaseException) -> bool:
+        raise NotImplementedError
+
+    def is_rate_limited(self, exc: BaseException) -> bool:
+        raise NotImplementedError
+
+    def explain(self, exc: BaseException) -> str:
+        """One line for the record: what failed and what to check, with no secret in it."""
+        raise NotImplementedError
+
+    def describe_endpoint(self) -> dict[str, Any]:
+        """Where requests go (manifest): e.g. base URL and the key's variable name, never the key."""
+        return {}
+
+    def describe_transport(self) -> dict[str, Any]:
+        """Wire settings that do not change answers but identify the set-up (manifest)."""
+        return {}
+
+    # -- configuration -------------------------------------------------
+    def set_concurrency(self, n: int) -> None:
+        self.limit.set_ceiling(n)
+
+    def params(self, overrides: dict[str, Any] | None = None, sample: int = 0) -> dict[str, Any]:
+        """Sampling parameters: system options over prompt front matter, then ``overrides``.
+
+        Sample k > 0 of a seeded system uses ``seed + k`` so repeats can differ.
+        """
+        o = self.options
+        out = self.prompt.params()
+        out.update({k: v for k, v in dict(temperature=o.temperature, max_tokens=o.max_tokens,
+                                             top_p=o.top_p, seed=o.seed).items() if v is not None})
+        out.update(overrides or {})
+        if sample and out.get("seed") is not None:
+            out["seed"] = int(out["seed"]) + sample
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        o = self.options
+        return {"backend": self.name, "model": o.model, **self.describe_endpoint(),
+                "prompt": self.prompt.path or "(built-in default)", "prompt_sha256": self.prompt.sha256,
+                "params": self.params(), **self.describe_transport(),
+                "max_attempts": o.max_attempts, "rpm": o.rpm, "tpm": o.tpm,
+                "price": o.price.model_dump() if o.price else None}
+
+    def request_fields(self, messages: list[dict[str, Any]], json_schema: dict[str, Any] | None,
+                       params: dict[str, Any], sample: int) -> dict[str, Any]:
+        """Everything that can change the answer: the cache key's input."""
+        return {"backend": self.name, "model": self.options.model, "messages": messages, "params": params,
+                "sample": sample, **self.wire_fields(json_schema)}
+
+    # -- the one call path ---------------------------------------------
+    def complete(self, messages: list[dict[str, Any]], *, json_schema: dict[str, Any] | None = None,
+                 sample: int = 0, **params: Any) -> Completion:
+        t0 = time.perf_counter()
+        merged = self.params(params, sample)
+        fields = self.request_fields(messages, json_schema, merged, sample)
+        key = cache_key(fields) if self.cache is not None else ""
+        if self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return self._completion(hit, json_schema, cached=True, t0=t0)
+        body = self.build_body(messages, json_schema, merged)
+        tokens = sum(estimate_tokens(str(m.get("content", ""))) for m in messages) + (merged.get("max_tokens") or 0)
+        try:
+            resp = call_with_retry(lambda: self._attempt(body, tokens), retryable=self.is_retryable,
+                                   max_attempts=self.options.max_attempts, max_wait=self.options.max_wait)
+        except Exception as exc:
+            raise BackendError(self.explain(exc)) from None
+        answer = self.parse(resp)
+        done = self._completion(answer, json_schema, cached=False, t0=t0)  # validates before caching
+        self._store(key, answer, fields)
+        return done
+
+    def _attempt(self, body: dict[str, Any], tokens: int) -> Any:
+        self.connect()
+        self.window.reserve(tokens)
+        generation = self.limit.acquire()
+        limited = False
+        try:
+            return self.send(body)
+        except Exception as exc:
+            limited = self.is_rate_limited(exc)
+            raise
+        finally:
+            self.limit.release(generation, rate_limited=limited)
+
+    def _store(self, key: str, answer: dict[str, Any], fields: dict[str, Any]) -> None:
+        if self.cache is None:
+            return
+        try:
+            self.cache.put(key, answer, request=fields)
+        except OSError as exc:  # a full disk or read-only cache must not cost a paid answer
+            if not self._cache_warned:
+                self._cache_warned = True
+                print(f"warning: cannot write the response cache at {self.cache.root}: {exc.strerror} "
+                      "(answers of this run are not cached; see --cache-dir)", file=sys.stderr)
+
+    def _completion(self, answer: dict[str, Any], json_schema: dict[str, Any] | None, *, cached: bool,
+                    t0: float) -> Completion:
+        data = None
+        if json_schema is not None:
+            try:
+                data = json.loads(answer["text"])
+            except ValueError:
+                raise BackendError("structured answer is not valid JSON") from None
+        usage = answer.get("usage") or {}
+        return Completion(text=answer["text"], usage=usage, cost_usd=self.cost(usage), cached=cached,
+                          latency_ms=round((time.perf_counter() - t0) * 1000, 3),
+                          finish_reason=answer.get("finish_reason"), data=data)
+
+    def cost(self, usage: dict[str, int]) -> float | None:
+        price = self.options.price
+        if price is None or not usage:
+            return None
+        return round((usage.get("prompt_tokens", 0) * price.input
+                      + usage.get("completion_tokens", 0) * price.output) / 1e6, 8)
+
+    # -- summaries and estimates ---------------------------------------
+    def summarize(self, article: str, item: Item, sample: int = 0) -> Summary:
+        c = self.complete(self.prompt.render(article, self.options.system), sample=sample)
+        if c.finish_reason == "length" and not self._length_warned:  # scored as it is, but say it is cut off
+            self._length_warned = True
+            print(f"warning: model {self.options.model!r} {self.where()} stopped at the token limit "
+                  "(finish_reason=length): summaries are cut off — raise max_tokens", file=sys.stderr)
+        return Summary(c.text, usage=c.usage, cost_usd=c.cost_usd, cached=c.cached,
+                       meta={"prompt_sha256": self.prompt.sha256, "finish_reason": c.finish_reason,
+                             "request_ms": c.latency_ms})
+
+    def where(self) -> str:
+        """Where the model is served, for warnings ("at http://...")."""
+        return ""
+
+    def estimate(self, article: str, item: Item, sample: int = 0) -> dict[str, Any]:
+        """For --dry-run: is it cached, and roughly how many tokens and dollars if not."""
+        messages = self.prompt.render(article, self.options.system)
+        params = self.params(sample=sample)
+        key = cache_key(self.request_fields(messages, None, params, sample))
+        usage = {"prompt_tokens": sum(estimate_tokens(m["content"]) + 4 for m in messages),
+                 "completion_tokens": params.get("max_tokens") or 200}
+        return {"cached": self.cache is not None and self.cache.contains(key), "usage": usage,
+                "cost_usd": self.cost(usage), "output_is_cap": "max_tokens" in params}
+
+
+__all__ = ["LLMBackend", "Price", "estimate_tokens", "UNSET"]

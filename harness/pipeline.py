@@ -1,0 +1,38 @@
+"""The steps after a run: metrics.json, report.md and report.html from the run folder.
+
+The runner writes records only; this is the one place that turns a finished run
+into its metrics and reports after ``sumbench run``; ``sumbench report`` rebuilds
+the same files, from the folder alone, with its own options.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from harness.run.execute import RunResult, execute
+from harness.run.pair import one_line
+from harness.run.plan import Plan, RunOptions
+
+
+def write_outputs(run_dir: Path, warn: Callable[[str], None]) -> None:
+    """metrics.json, then the reports; a report that fails is a warning (records and metrics are safe)."""
+    from harness.report.html import write_html_report
+    from harness.report.markdown import write_markdown_report
+    from harness.results.metrics import write_metrics
+
+    write_metrics(run_dir)
+    try:
+        write_markdown_report(run_dir)
+        write_html_report(run_dir)
+    except Exception as exc:  # the reports can be rebuilt from the folder
+        warn(f"could not write the reports ({one_line(exc)}); "
+             f"records are complete — rebuild with `sumbench report {run_dir}`")
+
+
+def run_plan(plan: Plan, opts: RunOptions) -> RunResult:
+    """Execute the plan; a complete run then gets its metrics and reports."""
+    result = execute(plan, opts)
+    if result.complete:
+        write_outputs(result.run_dir, opts.warn)
+    return result

@@ -1,0 +1,5 @@
+"""The run-folder format: manifest.json, records.jsonl and metrics.json (write, read,
+index per system and item) and the committed baseline format.
+
+May import ``harness.core`` only.
+"""

@@ -1,0 +1,57 @@
+"""``sumbench run --dry-run``: what a run would request and cost, without requesting anything.
+
+Per system: requests still to make, answers already in the cache, estimated
+input and output tokens (about four characters a token; output is the
+``max_tokens`` cap when one is set, else 200 a request) and the estimated
+cost from the system's ``price``. Offline systems are listed as such.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.core.table import render_text_table
+
+
+def dry_run_rows(plan: Any, items: Any, prepare: Any) -> list[dict[str, Any]]:
+    """Totals per system; ``prepare(item)`` gives the article exactly as the run would send it."""
+    rows = {cfg.name: {"system": cfg.name, "offline": not backend.calls_network, "pairs": 0,
+                       "requests": 0, "cached": 0, "input": 0, "output": 0, "cost": None, "cap": False}
+            for cfg, backend in plan.systems}
+    for item in items:
+        article = prepare(item)
+        for cfg, backend in plan.systems:
+            row = rows[cfg.name]
+            row["pairs"] += 1
+            if row["offline"]:
+                continue
+            for k in range(cfg.repeats):
+                est = backend.estimate(article, item, sample=k)
+                if est["cached"]:
+                    row["cached"] += 1
+                    continue
+                row["requests"] += 1
+                row["input"] += est["usage"]["prompt_tokens"]
+                row["output"] += est["usage"]["completion_tokens"]
+                row["cap"] = row["cap"] or est["output_is_cap"]
+                if est["cost_usd"] is not None:
+                    row["cost"] = (row["cost"] or 0.0) + est["cost_usd"]
+    return list(rows.values())
+
+
+def render_dry_run(rows: list[dict[str, Any]], skipped: dict[str, str]) -> str:
+    header = ["system", "pairs", "requests", "cached", "input tok", "output tok", "cost USD"]
+    body = []
+    for r in rows:
+        if r["offline"]:
+            body.append([r["system"], str(r["pairs"]), "offline", "–", "–", "–", "–"])
+            continue
+        out = f"{'≤' if r['cap'] else '~'}{r['output']}"
+        cost = "no price" if r["cost"] is None and r["requests"] else f"{r['cost'] or 0:.4f}"
+        body.append([r["system"], str(r["pairs"]), str(r["requests"]), str(r["cached"]), f"~{r['input']}", out, cost])
+    total = sum(r["cost"] or 0.0 for r in rows)
+    lines = ["dry run: no request was made", "", render_text_table(header, body), "",
+             f"estimated total: {sum(r['requests'] for r in rows)} requests, ~{total:.4f} USD "
+             "(tokens ≈ characters/4; output = max_tokens cap (≤) or 200 per request (~))"]
+    lines += [f"note: a real run would skip {name}: {why}" for name, why in skipped.items()]
+    return "\n".join(lines)

@@ -1,0 +1,184 @@
+"""Run every (item, system) pair on a bounded thread pool and write its record.
+
+Records are written by this thread only, in completion order, one flushed line
+each. The runner writes the manifest and records; metrics and reports are the
+next step's (``harness.pipeline``), so a run whose report fails still has every
+record. The steps share their state in one ``Execution`` object.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.core.models import Item, Record
+from harness.results.store import utc_now
+from harness.run.interrupt import SigintGate, deferred_sigint
+from harness.run.jobs import Jobs
+from harness.run.manifest import RunFolder, open_run
+from harness.run.pair import Drawn, draw, score_drawn
+from harness.run.plan import Plan, RunOptions, planned_items, prepare_article
+from harness.run.scoring_process import (
+    HelperStopped,
+    ScoringProcess,
+    close_helper,
+    start_scoring_process,
+)
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    n_records: int
+    n_errors: int
+    error_budget: int
+    stopped: str | None = None  # why the run stopped early (max cost), else None
+    complete: bool = False  # every pair has its record: metrics and reports can be written
+
+
+class Execution:
+    """One execution of a plan into its run folder."""
+
+    def __init__(self, plan: Plan, opts: RunOptions, folder: RunFolder):
+        self.plan, self.opts, self.folder = plan, opts, folder
+        self.total = plan.n_items * len(plan.systems)
+        self.concurrency = opts.concurrency or plan.suite.config.run.concurrency
+        # A deep queue keeps the pool busy while this thread scores records; under --max-cost a
+        # shallow one bounds what can be spent past the limit (at most 2 x concurrency requests).
+        self.queue_depth = self.concurrency * (2 if opts.max_cost is not None else 8)
+        self.net_scorers = [(n, s) for n, s in plan.scorers if s.calls_network]  # an LLM judge: in the pool
+        self.pending = Jobs()
+        self.scoring_of: dict[Future, Drawn] = {}  # jobs of the scoring process -> the answers they score
+        self.helper: ScoringProcess | None = None
+        self.stopped: str | None = None
+        self.sigint = SigintGate()
+        self.pool: ThreadPoolExecutor | None = None
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.folder.manifest
+
+    def run(self) -> RunResult:
+        try:
+            self._start()
+            with deferred_sigint() as self.sigint, ThreadPoolExecutor(
+                    max_workers=self.concurrency, thread_name_prefix="sumbench") as self.pool:
+                try:
+                    self._submit_all()
+                    self._drain(0)
+                except BaseException:  # Ctrl-C: drop what has not started, keep what was paid for
+                    self._cancel_queued()
+                    self._drain(0)
+                    raise
+            if self.opts.progress:
+                print(file=sys.stderr)
+            self.manifest["status"] = "interrupted" if self.stopped else "complete"
+        except BaseException:
+            self.manifest["status"] = "interrupted"
+            raise
+        finally:
+            self._finish()
+        return RunResult(run_dir=self.folder.path, n_records=self.folder.records, n_errors=self.folder.errors,
+                         error_budget=self.plan.suite.config.run.error_budget, stopped=self.stopped,
+                         complete=self.manifest["status"] == "complete")
+
+    def _start(self) -> None:
+        # first, so the helper loads its scorers on the other core while this one loads the SDK
+        todo = self.total - len(self.folder.finished)
+        self.helper = start_scoring_process(self.plan.suite, self.plan.scorers, todo, self.opts.scoring_process)
+        self.manifest["scoring_process"] = {"used": self.helper is not None, "stopped": None}  # this execution's
+        for _, backend in self.plan.systems:
+            backend.set_concurrency(self.concurrency)
+            backend.warm_up()  # e.g. import the SDK before items are queued
+
+    def _submit_all(self) -> None:
+        for item in planned_items(self.plan, self.opts):
+            self.sigint.check()
+            todo = [(c, b) for c, b in self.plan.systems if (item.id, c.name) not in self.folder.finished]
+            if todo:
+                self._submit_item(item, todo)
+            if self.stopped:
+                break
+
+    def _submit_item(self, item: Item, todo: list[tuple[Any, Any]]) -> None:
+        article, dups = prepare_article(item, self.opts, self.manifest)
+        for sys_cfg, backend in todo:
+            if self.folder.budget.exhausted:
+                self._stop_for_budget()
+                return
+            self.pending.add(self.pool.submit(draw, item, article, dups, sys_cfg, backend, self.net_scorers))
+            self._drain(self.queue_depth)
+
+    def _cancel_queued(self) -> None:
+        """Drop requests that have not started (scoring jobs hold paid answers: never those)."""
+        for queued in self.pending:
+            if queued not in self.scoring_of:
+                queued.cancel()
+
+    def _stop_for_budget(self) -> None:
+        """Past --max-cost: start nothing more (queued jobs are cancelled, running ones finish)."""
+        if self.stopped is None:
+            self.stopped = (f"spent {self.folder.budget.spent_usd:.4f} USD, reaching --max-cost "
+                            f"{self.opts.max_cost:g}; resume with: sumbench run --resume {self.folder.path} "
+                            "--max-cost <more>")
+        self._cancel_queued()
+
+    def _drain(self, block_until: int) -> None:
+        """Write records until at most ``block_until`` jobs are pending."""
+        while len(self.pending) > block_until:
+            self.sigint.check()  # a safe point: every finished job is either written or still pending
+            fut = self.pending.next_done(timeout=0.25)  # a timeout, so Ctrl-C is seen while requests hang
+            if fut is None or fut.cancelled():
+                continue
+            rec = self._record_for(fut)
+            if rec is not None:
+                self._write(rec)
+
+    def _record_for(self, fut: Future) -> Record | None:
+        """The record a finished job completes, or None when its answer went on to be scored."""
+        d = self.scoring_of.pop(fut, None)
+        if d is not None:  # the scoring process is done with this answer
+            return self._scored_by_helper(d, fut)
+        d = fut.result()
+        self.folder.budget.add_usd(d.spent_usd)  # spent when the answer arrives, whoever scores it
+        if self.folder.budget.exhausted:
+            self._stop_for_budget()
+        if self.helper is not None and self.helper.stopped is None:
+            job = self.helper.submit(d.item, d.article, d.texts)
+            self.scoring_of[job] = d
+            self.pending.add(job)
+            return None
+        return score_drawn(d, self.plan.scorers)  # CPU work stays off the request threads
+
+    def _scored_by_helper(self, d: Drawn, fut: Future) -> Record:
+        try:
+            return score_drawn(d, self.plan.scorers, fut.result())
+        except HelperStopped as exc:
+            if self.helper is not None:  # say it once; every open job fails the same way
+                self.opts.warn(f"the scoring helper process {exc}; scoring in this process instead")
+                self.manifest["scoring_process"]["stopped"] = str(exc)
+                self.helper = close_helper(self.helper)
+            return score_drawn(d, self.plan.scorers)
+
+    def _write(self, rec: Record) -> None:
+        self.folder.writer.append(rec)
+        self.folder.records += 1
+        self.folder.errors += rec.error is not None
+        if self.opts.progress:
+            print(f"\r  {self.folder.records}/{self.total} records", end="", file=sys.stderr, flush=True)
+
+    def _finish(self) -> None:
+        close_helper(self.helper)
+        self.folder.writer.close()
+        self.manifest["finished"] = utc_now()
+        self.manifest["counts"] = {"records": self.folder.records, "errors": self.folder.errors}
+        self.manifest["stopped"] = self.stopped
+        self.folder.save_manifest()
+
+
+def execute(plan: Plan, opts: RunOptions) -> RunResult:
+    """Create (or resume) the run folder and fill it with records; returns counts for the exit code."""
+    return Execution(plan, opts, open_run(plan, opts)).run()

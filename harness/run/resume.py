@@ -1,0 +1,102 @@
+"""Pick up an interrupted run folder where it stopped.
+
+A run killed at any moment (even ``kill -9``) leaves a manifest saying
+``running`` or ``interrupted`` and a records.jsonl whose last line may be cut
+short. Resuming drops that partial line, keeps every complete record (errors
+included: they are results too), and asks the runner for the missing
+(item, system) pairs only, so nothing is requested or written twice. The
+suite must be unchanged: a different suite or dataset would mix two
+experiments in one folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.core.errors import UserError
+from harness.core.text import sha256_text
+from harness.results.store import ensure_not_running, load_run
+
+
+@dataclass
+class ResumeState:
+    run_dir: Path
+    manifest: dict[str, Any]
+    done: set[tuple[str, str]] = field(default_factory=set)
+    n_records: int = 0
+    n_errors: int = 0
+    spent_usd: float = 0.0  # cost of uncached calls already made by this run
+
+
+def drop_partial_line(path: Path) -> int:
+    """Cut a final line that has no newline (a write interrupted by a kill); returns bytes removed."""
+    if not path.exists():
+        return 0
+    data = path.read_bytes()
+    if not data or data.endswith(b"\n"):
+        return 0
+    keep = data.rfind(b"\n") + 1
+    with path.open("r+b") as fh:
+        fh.truncate(keep)
+    return len(data) - keep
+
+
+def load_resume(run_dir: Path) -> ResumeState:
+    ensure_not_running(run_dir)  # before reading or trimming anything another process is writing
+    manifest, records = load_run(run_dir)
+    status = manifest.get("status")
+    if status == "complete":
+        raise UserError("this run is already complete; nothing to resume", file=run_dir / "manifest.json",
+                        fix="start a new run (leave out --resume), or `sumbench report` it")
+    if status not in ("running", "interrupted"):
+        raise UserError(f"cannot resume a run with status {status!r}", file=run_dir / "manifest.json",
+                        fix="resume only runs whose status is 'running' or 'interrupted'")
+    drop_partial_line(run_dir / "records.jsonl")
+    state = ResumeState(run_dir=run_dir, manifest=manifest)
+    for r in records:
+        state.done.add((r.item_id, r.system))
+        state.n_records += 1
+        state.n_errors += r.error is not None
+        state.spent_usd += spent_by(r)
+    return state
+
+
+def spent_by(record: Any) -> float:
+    """Dollars a record actually cost this run (cached answers cost nothing)."""
+    if record.samples:
+        return sum(s.cost_usd or 0.0 for s in record.samples if not s.cached)
+    return 0.0 if record.cached else (record.cost_usd or 0.0)
+
+
+def check_same_suite(state: ResumeState, suite_text: str, dataset_sha256: str) -> None:
+    """Refuse to resume with a suite or dataset that changed since the run started."""
+    recorded = state.manifest.get("suite", {})
+    where = state.run_dir / "manifest.json"
+    if sha256_text(suite_text) != recorded.get("sha256"):
+        raise UserError(f"the suite file {recorded.get('path')} changed since this run started", file=where,
+                        fix="restore it, or start a new run without --resume")
+    if dataset_sha256 != recorded.get("dataset_sha256"):
+        raise UserError("the dataset's items changed since this run started", file=where,
+                        fix="restore them, or start a new run without --resume")
+
+
+def resume_selection(run_dir: Path, suite_arg: str | None) -> dict[str, Any]:
+    """What the interrupted run was started with: suite path, systems, limit, duplicate policy."""
+    manifest, _ = load_run(run_dir)
+    sel = manifest.get("selection") or {}
+    recorded = sel.get("suite") or manifest.get("suite", {}).get("path")
+    if not recorded:
+        raise UserError("the manifest does not say which suite this run used", file=run_dir / "manifest.json",
+                        fix="start a new run without --resume")
+    if suite_arg is not None:
+        from harness.suite.datasets import resolve_suite_path
+
+        if resolve_suite_path(suite_arg).resolve() != Path(recorded).resolve():
+            raise UserError(f"this run used the suite {recorded}, not {suite_arg}", file=run_dir / "manifest.json",
+                            fix="leave out the suite argument when resuming (the run remembers it)")
+    return {"suite": recorded, "systems": list(sel.get("systems") or manifest.get("systems", {})),
+            "limit": sel.get("limit"),
+            "keep_duplicates": manifest.get("duplicates", {}).get("policy") == "keep",
+            "cache": manifest.get("cache") or {}}
