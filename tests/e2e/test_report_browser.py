@@ -200,3 +200,33 @@ def test_deep_link_and_keyboard_open_an_item(browser, small_run):
     assert page.locator("#detail h2").inner_text() == "Item item-0002"
     assert page.evaluate("location.hash") == "#item=item-0002"
     page.close()
+
+
+DESCRIPTIVE = ("extractiveness.density", "extractiveness.compression", "extractiveness.coverage",
+               "extractiveness.novel_1gram", "extractiveness.novel_2gram", "extractiveness.novel_3gram",
+               "length.words", "length.sentences", "length.ratio")
+
+
+def test_descriptive_metrics_get_no_best_mark(browser, seed_run):
+    """Density, compression, coverage, novel n-grams and lengths describe a summary; no value is better.
+    The seed report used to star lead-3's density 86.0 as "best"."""
+    pg = Page(browser, seed_run / "report.html")
+    page = pg.page
+    metrics = json.loads((seed_run / "metrics.json").read_text())["systems"]
+    shown = [m for m in DESCRIPTIVE if m in metrics["lead3"]["metrics"]]
+    assert "extractiveness.density" in shown and "length.words" in shown
+    for m in shown:
+        cells = page.locator(f'#systable td[data-metric="{m}"]')
+        assert cells.count() == 3
+        assert page.locator(f'#systable td.best[data-metric="{m}"]').count() == 0, m
+        assert "★" not in "".join(cells.all_inner_texts()), m
+    # a metric with a direction still marks its best: the oracle's rouge1
+    best = page.locator('#systable td.best[data-metric="rouge1"]')
+    assert best.count() == 1 and best.evaluate("td => td.parentElement.dataset.system") == "oracle"
+    # the items table marks the best system per item only for metrics with a direction
+    page.select_option("#imetric", label="extractiveness.density")
+    assert page.locator("#itembody td.num").count() >= 3 and page.locator("#itembody td.best").count() == 0
+    page.select_option("#imetric", label="rouge1")
+    assert page.locator("#itembody td.best").count() == 1
+    pg.assert_clean()
+    page.close()
