@@ -8,7 +8,7 @@ import pytest
 
 from harness.cli import main
 from harness.testing.synthetic_runs import make_pair, write_run
-from tests.paths import ROOT, SEED_SUITE
+from tests.paths import ROOT
 
 SEED_BASELINE = ROOT / "results" / "baselines" / "seed.json"
 
@@ -201,13 +201,6 @@ def test_run_missing_baseline_items_is_a_usage_error(tmp_path, capsys):
     (pair.run_b / "records.jsonl").write_text("\n".join(recs[:6]) + "\n")
     assert main(["check", str(pair.run_b), "--baseline", str(base)]) == 2
     assert "no record for 4 of the baseline's items" in capsys.readouterr().err
-
-
-@pytest.fixture(scope="module")
-def seed_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs") / "seed"
-    assert main(["run", str(SEED_SUITE), "--out", str(out)]) == 0
-    return out
 
 
 def test_seed_run_passes_against_the_committed_baseline(seed_run, tmp_path):

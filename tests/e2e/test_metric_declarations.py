@@ -8,22 +8,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from harness.cli import main
 from harness.testing.synthetic_runs import write_run
-from tests.paths import SEED_SUITE
 
 DESCRIPTIVE = {"extractiveness.density", "extractiveness.compression", "extractiveness.coverage",
                "extractiveness.novel_1gram", "extractiveness.novel_2gram", "extractiveness.novel_3gram",
                "length.words", "length.sentences", "length.ratio"}
-
-
-@pytest.fixture(scope="module")
-def seed_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("declared") / "seed"
-    assert main(["run", str(SEED_SUITE), "--out", str(out)]) == 0
-    return out
 
 
 def test_compare_on_the_seed_run_gives_descriptive_metrics_no_direction(seed_run, capsys):

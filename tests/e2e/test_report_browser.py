@@ -18,7 +18,6 @@ from harness.cli import main
 from harness.report.html import write_html_report
 from harness.testing.browser import launch, missing_reason
 from harness.testing.report_suites import write_synthetic_suite, write_xss_suite
-from tests.paths import SEED_SUITE
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +72,6 @@ class Page:
 
 def _records(run: Path) -> list[dict]:
     return [json.loads(x) for x in (run / "records.jsonl").read_text().splitlines()]
-
-
-@pytest.fixture(scope="module")
-def seed_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("browser") / "seed"
-    assert main(["run", str(SEED_SUITE), "--out", str(out)]) == 0
-    return out
 
 
 @pytest.fixture(scope="module")
