@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from harness.analysis.paired import Paired, compare_paired, holm
 from harness.core.errors import UserError
-from harness.core.metrics import Catalog
+from harness.core.metrics import Catalog, installed_metrics
 from harness.results.rundata import RunData, SystemScores
 
 
@@ -89,7 +89,7 @@ def pair(a: Side, b: Side, metrics: list[str] | None, seed: int, alpha: float = 
     known = [m for m in a.run.metrics if m in a.system.metrics | b.system.metrics]
     known += [m for m in b.run.metrics if m in b.system.metrics and m not in known]
     notes: list[str] = []
-    catalog = Catalog(a.run.catalog.declared + b.run.catalog.declared)
+    catalog = Catalog(a.run.catalog.declared + b.run.catalog.declared, fallback=installed_metrics)
     chosen = choose_metrics(known, metrics, str(a.run.path), catalog, notes)
     rows = []
     for m in chosen:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Literal
+from typing import Any, Callable, Iterable, Literal
 
 Direction = Literal["higher", "lower"]
 Kind = Literal["share", "count", "ratio"]
@@ -72,19 +72,40 @@ class Metric:
 
 
 class Catalog:
-    """Look-ups over declared metrics; exact names win over ``*`` families, earlier over later."""
+    """Look-ups over declared metrics; exact names win over ``*`` families, earlier over later.
 
-    def __init__(self, declared: Iterable[Metric]):
-        self.declared = list(declared)
-        self._exact = {}
-        for m in self.declared:
-            self._exact.setdefault(m.name, m)
-        self._families = [m for m in self.declared if "*" in m.name]
+    ``fallback`` supplies more declarations on the first name the given ones do not cover
+    (the installed scorers', whose loading imports every scorer module: a new run's
+    manifest declares all its metrics, so reading it never pays for that).
+    """
+
+    def __init__(self, declared: Iterable[Metric], fallback: Callable[[], list[Metric]] | None = None):
+        self.declared: list[Metric] = []
+        self._exact: dict[str, Metric] = {}
+        self._families: list[Metric] = []
+        self._fallback = fallback
         self._memo: dict[str, Metric | None] = {}
+        self._add(declared)
+
+    def _add(self, metrics: Iterable[Metric]) -> None:
+        for m in metrics:
+            self.declared.append(m)
+            self._exact.setdefault(m.name, m)
+            if "*" in m.name:
+                self._families.append(m)
+
+    def _find(self, name: str) -> Metric | None:
+        return self._exact.get(name) or next((m for m in self._families if m.matches(name)), None)
 
     def get(self, name: str) -> Metric | None:
         if name not in self._memo:
-            self._memo[name] = self._exact.get(name) or next((m for m in self._families if m.matches(name)), None)
+            found = self._find(name)
+            if found is None and self._fallback is not None:
+                more, self._fallback = self._fallback(), None
+                self._add(more)
+                self._memo.clear()  # earlier misses may be covered now
+                found = self._find(name)
+            self._memo[name] = found
         return self._memo[name]
 
     def direction(self, name: str) -> Direction | None:
@@ -120,7 +141,7 @@ def catalog_of(manifest: dict[str, Any] | None = None) -> Catalog:
     recorded = (manifest or {}).get("metrics") if isinstance(manifest, dict) else None
     declared = [m for m in (Metric.from_json(d) for d in recorded or []) if m is not None] \
         if isinstance(recorded, list) else []
-    return Catalog(declared + installed_metrics())
+    return Catalog(declared, fallback=installed_metrics)
 
 
 def installed_metrics() -> list[Metric]:

@@ -113,7 +113,7 @@ class Registry(Generic[T]):
         to the suite; components accept and may ignore it.
         """
         cls = self.get(name)
-        opts_model = getattr(cls, "Options")
+        opts_model = cls.Options  # type: ignore[attr-defined]  (checked when registered)
         try:
             opts = opts_model(**options)
         except ValidationError as exc:

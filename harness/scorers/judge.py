@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from harness.core.errors import BackendError, UserError
 from harness.core.models import Claim
+from harness.core.protocols import LLM
 from harness.core.text import fold
 
 Verdict = Literal["supported", "contradicted", "absent"]
@@ -156,7 +157,7 @@ def locate(evidence: str, summary: str) -> dict[str, Any] | None:
 class Judge:
     """Decides claims with ``backend.complete``; ``repeats`` calls per summary."""
 
-    def __init__(self, backend: Any, template: str, *, repeats: int = 1, params: dict[str, Any] | None = None):
+    def __init__(self, backend: LLM, template: str, *, repeats: int = 1, params: dict[str, Any] | None = None):
         if not backend.can_complete:
             raise UserError(f"judge backend '{backend.name}' cannot answer prompts",
                             fix="use an LLM backend for the judge (backend = \"openai\")")
