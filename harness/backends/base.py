@@ -43,6 +43,10 @@ class BaseBackend:
     def missing_key(self) -> str | None:
         return None
 
+    def config_warnings(self) -> list[str]:
+        """Settings that are valid but probably a mistake (``lint`` and ``run`` say so)."""
+        return []
+
     def set_concurrency(self, n: int) -> None:
         """Told the run's concurrency before work starts (LLM backends size their in-flight cap)."""
 

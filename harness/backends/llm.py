@@ -17,6 +17,7 @@ limits, retries, usage, cost, dry-run estimates — lives here once.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from typing import Any, ClassVar
@@ -31,12 +32,22 @@ from harness.core.models import Item
 from harness.suite.prompts import Prompt, default_prompt, load_prompt
 
 UNSET: Any = object()  # "no cache given": use the default cache folder
+SANE_MAX_TOKENS = 8192  # far beyond any summary; servers that keep generating after a timeout suffer
 
 
 class Price(BaseModel):
     model_config = ConfigDict(extra="forbid")
     input: float = Field(ge=0, description="USD per million prompt tokens")
     output: float = Field(ge=0, description="USD per million completion tokens")
+
+
+_WORD = re.compile(r"\w")
+
+
+def has_words(text: str) -> bool:
+    """Whether an answer says anything: a model past its context window answered 200 characters of
+    U+FFFD (the replacement character) with finish_reason "length", which is no summary."""
+    return bool(_WORD.search(text.replace("\ufffd", "")))
 
 
 def estimate_tokens(text: str) -> int:
@@ -62,7 +73,6 @@ class LLMBackend(BaseBackend):
         self.limit = AdaptiveLimit()
         self.window = WindowLimit(options.rpm, options.tpm)
         self._cache_warned = False
-        self._length_warned = False
 
     # -- the wire: what a provider module supplies ---------------------
     def wire_fields(self, json_schema: dict[str, Any] | None) -> dict[str, Any]:
@@ -91,6 +101,14 @@ class LLMBackend(BaseBackend):
     def is_rate_limited(self, exc: BaseException) -> bool:
         raise NotImplementedError
 
+    def is_timeout(self, exc: BaseException) -> bool:
+        """A request that ran out of time (retried at most ``retry_timeouts`` times)."""
+        return False
+
+    def rejects_schema(self, exc: BaseException) -> bool:
+        """The server refused the request's structured-output part (its judges then ask without)."""
+        return False
+
     def explain(self, exc: BaseException) -> str:
         """One line for the record: what failed and what to check, with no secret in it."""
         raise NotImplementedError
@@ -104,6 +122,13 @@ class LLMBackend(BaseBackend):
         return {}
 
     # -- configuration -------------------------------------------------
+    def config_warnings(self) -> list[str]:
+        cap = self.params().get("max_tokens")
+        if cap is not None and cap > SANE_MAX_TOKENS:
+            return [f"max_tokens = {cap} is far more than a summary needs (over {SANE_MAX_TOKENS}); a timed-out "
+                    "request can keep a local server generating that long — lower it"]
+        return []
+
     def set_concurrency(self, n: int) -> None:
         self.limit.set_ceiling(n)
 
@@ -144,16 +169,20 @@ class LLMBackend(BaseBackend):
         key = cache_key(fields) if self.cache is not None else ""
         if self.cache is not None:
             hit = self.cache.get(key)
-            if hit is not None:
+            if hit is not None and has_words(hit["text"]):  # an older entry of garbage is a miss
                 return self._completion(hit, json_schema, cached=True, t0=t0)
         body = self.build_body(messages, json_schema, merged)
         tokens = sum(estimate_tokens(str(m.get("content", ""))) for m in messages) + (merged.get("max_tokens") or 0)
         try:
-            resp = call_with_retry(lambda: self._attempt(body, tokens), retryable=self.is_retryable,
+            resp = call_with_retry(lambda: self._attempt(body, tokens), retryable=_Retryable(self),
                                    max_attempts=self.options.max_attempts, max_wait=self.options.max_wait)
         except Exception as exc:
-            raise BackendError(self.explain(exc)) from None
+            reason = "schema_rejected" if json_schema is not None and self.rejects_schema(exc) else None
+            raise BackendError(self.explain(exc), reason=reason) from None
         answer = self.parse(resp)
+        if not has_words(answer["text"]):  # like a refusal: never a summary, never cached
+            raise BackendError(f"empty answer: no words in {len(answer['text'])} characters "
+                               f"(finish_reason={answer.get('finish_reason')})")
         done = self._completion(answer, json_schema, cached=False, t0=t0)  # validates before caching
         self._store(key, answer, fields)
         return done
@@ -189,11 +218,11 @@ class LLMBackend(BaseBackend):
             try:
                 data = json.loads(answer["text"])
             except ValueError:
-                raise BackendError("structured answer is not valid JSON") from None
+                raise BackendError("structured answer is not valid JSON", reason="invalid_json") from None
         usage = answer.get("usage") or {}
         return Completion(text=answer["text"], usage=usage, cost_usd=self.cost(usage), cached=cached,
                           latency_ms=round((time.perf_counter() - t0) * 1000, 3),
-                          finish_reason=answer.get("finish_reason"), data=data)
+                          finish_reason=answer.get("finish_reason"), model=answer.get("model"), data=data)
 
     def cost(self, usage: dict[str, int]) -> float | None:
         price = self.options.price
@@ -205,17 +234,11 @@ class LLMBackend(BaseBackend):
     # -- summaries and estimates ---------------------------------------
     def summarize(self, article: str, item: Item, sample: int = 0) -> Summary:
         c = self.complete(self.prompt.render(article, self.options.system), sample=sample)
-        if c.finish_reason == "length" and not self._length_warned:  # scored as it is, but say it is cut off
-            self._length_warned = True
-            print(f"warning: model {self.options.model!r} {self.where()} stopped at the token limit "
-                  "(finish_reason=length): summaries are cut off — raise max_tokens", file=sys.stderr)
+        # finish_reason "length" (cut off by max_tokens) is scored as it is, recorded per record and
+        # counted once in the run's summary, across systems
         return Summary(c.text, usage=c.usage, cost_usd=c.cost_usd, cached=c.cached,
                        meta={"prompt_sha256": self.prompt.sha256, "finish_reason": c.finish_reason,
-                             "request_ms": c.latency_ms})
-
-    def where(self) -> str:
-        """Where the model is served, for warnings ("at http://...")."""
-        return ""
+                             "model": c.model, "request_ms": c.latency_ms})
 
     def estimate(self, article: str, item: Item, sample: int = 0) -> dict[str, Any]:
         """For --dry-run: is it cached, and roughly how many tokens and dollars if not."""
@@ -226,6 +249,26 @@ class LLMBackend(BaseBackend):
                  "completion_tokens": params.get("max_tokens") or 200}
         return {"cached": self.cache is not None and self.cache.contains(key), "usage": usage,
                 "cost_usd": self.cost(usage), "output_is_cap": "max_tokens" in params}
+
+
+class _Retryable:
+    """Which failure of one call gets another attempt: the wire's verdict, with timeouts capped.
+
+    A server that keeps generating after the client gave up (``transformers serve``, many
+    local servers) gets one more generation per retried timeout: three attempts at a huge
+    ``max_tokens`` wedged one. So a timeout is retried at most ``retry_timeouts`` times.
+    """
+
+    def __init__(self, backend: LLMBackend):
+        self.backend = backend
+        self.timeouts = 0
+
+    def __call__(self, exc: BaseException) -> bool:
+        if self.backend.is_timeout(exc):
+            self.timeouts += 1
+            if self.timeouts > self.backend.options.retry_timeouts:
+                return False
+        return self.backend.is_retryable(exc)
 
 
 __all__ = ["LLMBackend", "Price", "estimate_tokens", "UNSET"]

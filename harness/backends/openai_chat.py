@@ -29,7 +29,9 @@ from harness.backends.llm import UNSET, LLMBackend, Price
 from harness.backends.openai_errors import (
     body_snippet,
     explain_failure,
+    is_timeout,
     is_transient,
+    rejects_schema,
     redact,
 )
 from harness.core.errors import UserError
@@ -53,6 +55,7 @@ class OpenAIOptions(BaseModel):
     extra_body: dict[str, Any] = Field(default_factory=dict)
     timeout: float = Field(default=60.0, gt=0)  # seconds per request
     max_attempts: int = Field(default=6, ge=1, le=20)
+    retry_timeouts: int = Field(default=1, ge=0, le=20)  # a timed-out request may still be generating
     max_wait: float = Field(default=60.0, ge=0)  # longest single back-off
     rpm: int | None = Field(default=None, ge=1)
     tpm: int | None = Field(default=None, ge=1)
@@ -99,9 +102,6 @@ class OpenAICompat(LLMBackend):
 
     def describe_transport(self) -> dict[str, Any]:
         return {"extra_body": self.options.extra_body, "timeout": self.options.timeout}
-
-    def where(self) -> str:
-        return f"at {self.base_url}"
 
     # -- the wire ------------------------------------------------------
     def wire_fields(self, json_schema: dict[str, Any] | None) -> dict[str, Any]:
@@ -151,6 +151,12 @@ class OpenAICompat(LLMBackend):
 
     def is_rate_limited(self, exc: BaseException) -> bool:
         return getattr(exc, "status_code", None) == 429
+
+    def is_timeout(self, exc: BaseException) -> bool:
+        return is_timeout(exc)
+
+    def rejects_schema(self, exc: BaseException) -> bool:
+        return rejects_schema(exc)
 
     def explain(self, exc: BaseException) -> str:
         return explain_failure(exc, base_url=self.base_url, key_env=self.key_env, timeout=self.options.timeout)

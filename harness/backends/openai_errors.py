@@ -8,22 +8,47 @@ key values in the environment and anything key-shaped a server echoes back
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
 from harness.backends.retry import transient_status
-from harness.core.errors import BackendError
+from harness.core.errors import ERROR_CHARS, BackendError
+from harness.core.text import clip
+
+SERVER_CHARS = 500  # of the server's own words: gateways put the useful part at the end
 
 _KEYLIKE = re.compile(r"\b(sk|key|tok)[-_][A-Za-z0-9_*.\-]{5,}[A-Za-z0-9_*]")  # not a closing period
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Worth another attempt: a dropped connection or timeout, or HTTP 408/429/5xx."""
+    """Worth another attempt: a dropped connection or timeout, HTTP 408/429/5xx, or a 200 whose
+    body is cut off (a JSON decode error: from the client's side the same failure as a dropped
+    connection; a gateway turns it into a retryable 500). A body that decodes but has the wrong
+    shape is the server's answer, and final (it is checked after the retry loop)."""
     import openai
 
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return True
+    if isinstance(exc, json.JSONDecodeError):
+        return True
     return transient_status(getattr(exc, "status_code", None))
+
+
+_SCHEMA_WORDS = re.compile(r"response_format|json_schema|json schema|structured output|structured_output|"
+                           r"guided_json|json mode|json_object", re.IGNORECASE)
+
+
+def rejects_schema(exc: BaseException) -> bool:
+    """A 400 naming the structured-output request ("response_format json_schema is not supported by
+    this model"), or a 422 listing ``response_format`` as an unexpected field (strict validators)."""
+    return getattr(exc, "status_code", None) in (400, 422) and bool(_SCHEMA_WORDS.search(error_message(exc)))
+
+
+def is_timeout(exc: BaseException) -> bool:
+    import openai
+
+    return isinstance(exc, openai.APITimeoutError)
 
 
 def explain_failure(exc: BaseException, *, base_url: str, key_env: str | None, timeout: float) -> str:
@@ -33,7 +58,8 @@ def explain_failure(exc: BaseException, *, base_url: str, key_env: str | None, t
     after = f" (after {tries} attempts)" if tries > 1 else ""
     status = getattr(exc, "status_code", None)
     if isinstance(exc, openai.APITimeoutError):
-        text = f"timed out after {timeout:g}s{after} at {base_url}"
+        text = (f"timed out after {timeout:g}s{after} at {base_url}; the server may still be working on it "
+                "(raise timeout, or lower max_tokens)")
     elif isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc.__context__
         detail = f": {type(cause).__name__}" if cause else ""
@@ -46,12 +72,12 @@ def explain_failure(exc: BaseException, *, base_url: str, key_env: str | None, t
                 404: f" — check the model name and base_url{v1}"}.get(status, "")
         text = f"HTTP {status} from {base_url}: {error_message(exc)}{after}{hint}"
     elif isinstance(exc, ValueError):  # the SDK could not decode the body
-        text = f"malformed response body from {base_url} ({type(exc).__name__})"
+        text = f"malformed response body from {base_url} (not complete JSON){after}"
     elif isinstance(exc, BackendError):
         text = str(exc)
     else:
         text = f"{type(exc).__name__}: {exc}"
-    return redact(" ".join(text.split()), key_env)[:500]
+    return clip(redact(text, key_env), ERROR_CHARS)
 
 
 def redact(text: str, key_env: str | None) -> str:
@@ -69,13 +95,22 @@ def error_message(exc: BaseException) -> str:
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict) and inner.get("message"):
-            return str(inner["message"])[:200]
+            return clip(str(inner["message"]), SERVER_CHARS)
         for said in (inner, body.get("detail"), body.get("message")):
             if isinstance(said, str) and said.strip():
-                return said[:200]
+                return clip(said, SERVER_CHARS)
+        if isinstance(body.get("detail"), list):  # FastAPI/pydantic validation: [{"loc": [...], "msg": ...}]
+            return clip("; ".join(_validation_item(d) for d in body["detail"]), SERVER_CHARS)
     if isinstance(body, (str, bytes)) and body.strip():
         return body_snippet(body)
-    return str(getattr(exc, "message", exc))[:200]
+    return clip(str(getattr(exc, "message", exc)), SERVER_CHARS)
+
+
+def _validation_item(d: object) -> str:
+    if not isinstance(d, dict):
+        return str(d)
+    loc = ".".join(str(p) for p in d.get("loc") or [])
+    return f"{loc}: {d.get('msg', '')}" if loc else str(d.get("msg", d))
 
 
 def body_snippet(body: str | bytes) -> str:

@@ -30,24 +30,40 @@ def transient_status(status: int | None) -> bool:
 
 def retry_after(exc: BaseException) -> float | None:
     """Seconds the server asked us to wait, from the headers of the error's HTTP response
-    (any error with ``.response.headers``, as HTTP clients' status errors have)."""
+    (any error with ``.response.headers``, as HTTP clients' status errors have).
+
+    ``retry-after-ms`` and ``retry-after`` first; then a gateway's own name for the
+    upstream's wait, any header ending in ``retry-after(-ms)`` (LiteLLM passes it on as
+    ``llm_provider-retry-after``): retrying sooner only burns attempts.
+    """
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
     if not headers:
         return None
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
+    names = [str(k).lower() for k in headers.keys()]
+    gateway = [n for n in names if n not in ("retry-after", "retry-after-ms") and n.endswith("retry-after")]
+    gateway_ms = [n for n in names if n != "retry-after-ms" and n.endswith("retry-after-ms")]
+    for name in ("retry-after-ms", *gateway_ms):
+        seconds = _seconds(headers.get(name), scale=1000)
+        if seconds is not None:
+            return seconds
+    for name in ("retry-after", *gateway):
+        seconds = _seconds(headers.get(name))
+        if seconds is not None:
+            return seconds
+    return None
+
+
+def _seconds(value: str | None, scale: float = 1.0) -> float | None:
+    """A header's wait: a number (of seconds, or of milliseconds with ``scale``) or an HTTP date."""
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        return max(0.0, float(value) / scale)
     except ValueError:
         pass
+    if scale != 1.0:
+        return None
     try:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):

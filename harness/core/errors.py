@@ -37,6 +37,18 @@ class UserError(Exception):
         return UserError(self.what, file=file, line=line or self.line, fix=self.fix)
 
 
+ERROR_CHARS = 800  # a record's error at most: what failed, the server's own words, what to check
+
+
 class BackendError(Exception):
     """A failure of one model call or summary (a refusal, an HTTP error after retries, a missing
-    field): recorded on that record, never cached, never the run's end."""
+    field): recorded on that record, never cached, never the run's end.
+
+    ``reason`` says what a caller may do about it without reading the message:
+    ``"schema_rejected"`` (the server refused the structured-output request: ask again
+    without a schema) or ``"invalid_json"`` (a structured answer did not parse).
+    """
+
+    def __init__(self, message: str, *, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason

@@ -119,7 +119,10 @@ class Sample(Strict):
     usage: Usage | None = None
     cost_usd: float | None = None
     latency_ms: float | None = None
+    finish_reason: str | None = None  # the server's: "length" means cut off by max_tokens
+    model: str | None = None  # the model the server says answered (gateways may route elsewhere)
     scores: dict[str, float | None] = Field(default_factory=dict)
+    undecided: dict[str, int] = Field(default_factory=dict)  # judgements a scorer could not make, by reason
 
 
 class Record(Strict):
@@ -133,7 +136,10 @@ class Record(Strict):
     usage: Usage | None = None
     cost_usd: float | None = None
     latency_ms: float | None = None
+    finish_reason: str | None = None  # the server's: "length" means cut off by max_tokens
+    model: str | None = None  # the model the server says answered (gateways may route elsewhere)
     scores: dict[str, float | None] = Field(default_factory=dict)
+    undecided: dict[str, int] = Field(default_factory=dict)  # judgements a scorer could not make, by reason
     details: dict[str, Any] = Field(default_factory=dict)
     duplicates_removed: list[int] = Field(default_factory=list)
     article_sha256: str = ""

@@ -35,6 +35,7 @@ class Completion:
     cached: bool = False
     latency_ms: float = 0.0
     finish_reason: str | None = None
+    model: str | None = None  # as the server reports it
     data: Any = None  # parsed JSON for structured-output calls
 
 
@@ -58,6 +59,10 @@ class Backend(Protocol):
 
     def missing_key(self) -> str | None:
         """The environment variable this system needs and lacks, else None."""
+        ...
+
+    def config_warnings(self) -> list[str]:
+        """Valid settings that are probably a mistake, for ``lint`` and ``run``."""
         ...
 
     def set_concurrency(self, n: int) -> None: ...

@@ -114,6 +114,19 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` on one line, at most ``limit`` characters, cut at a word boundary with "…"
+    (a server's useful tail such as "No fallback model group found" is not cut mid-word)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + "…"
+
+
 def words(text: str) -> list[str]:
     """Word tokens (letters/digits, keeping inner hyphens, apostrophes, dots)."""
     return _WORD.findall(text)

@@ -17,20 +17,31 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
+from harness.core.errors import ERROR_CHARS, BackendError
 from harness.core.models import Item, Record, Sample, Usage
-from harness.core.text import sha256_text
+from harness.core.text import clip, sha256_text
 from harness.suite.config import SystemConfig
 
 
 def one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}"[:500]
+    """A record's error: a sentence for an expected failure (a BackendError says what failed and
+    what to check), the exception's class too for anything else (that is a bug worth naming)."""
+    text = " ".join(str(exc).split())
+    if not isinstance(exc, BackendError) or not text:
+        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return clip(text, ERROR_CHARS)
 
 
-Result = tuple[dict[str, Any] | None, Any, str | None]  # (metrics, details, error) of one scorer
+class Result(NamedTuple):
+    """One scorer's outcome for one text (pickled to and from the scoring process)."""
+
+    metrics: dict[str, Any] | None
+    details: Any
+    error: str | None
+    undecided: dict[str, int]
 
 
 def _score_one(name: str, scorer: Any, item: Item, text: str, article: str) -> Result:
@@ -38,24 +49,34 @@ def _score_one(name: str, scorer: Any, item: Item, text: str, article: str) -> R
         res = scorer.score(item, text, article)
     except Exception as exc:
         error = f"scorer {name} failed: {one_line(exc)}"
-        return None, {"error": error}, error
-    return res.metrics, res.details, None
+        return Result(None, {"error": error}, error, {})
+    return Result(res.metrics, res.details, None, dict(res.undecided))
+
+
+@dataclass
+class Scored:
+    """Every scorer's outcome for one text, merged in suite order."""
+
+    scores: dict[str, float | None] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    undecided: dict[str, int] = field(default_factory=dict)
 
 
 def _score(item: Item, text: str, article: str, scorer_list: list[tuple[str, Any]],
-           done: dict[str, Result] | None = None) -> tuple[dict[str, float | None], dict[str, Any], str | None]:
+           done: dict[str, Result] | None = None) -> Scored:
     """Scores in suite order; ``done`` holds results already computed in the pool."""
-    scores: dict[str, float | None] = {}
-    details: dict[str, Any] = {}
-    error = None
+    out = Scored()
     for name, scorer in scorer_list:
-        metrics, detail, err = (done or {}).get(name) or _score_one(name, scorer, item, text, article)
-        details[name] = detail
-        if err:
-            error = err
+        res = (done or {}).get(name) or _score_one(name, scorer, item, text, article)
+        out.details[name] = res.details
+        if res.error:
+            out.error = res.error
         else:
-            scores.update(metrics or {})
-    return scores, details, error
+            out.scores.update(res.metrics or {})
+        for reason, n in res.undecided.items():
+            out.undecided[reason] = out.undecided.get(reason, 0) + n
+    return out
 
 
 @dataclass
@@ -111,10 +132,12 @@ def _scored(d: Drawn, k: int, scorer_list: list[tuple[str, Any]],
     out, err, latency = d.outs[k]
     if out is None:
         return Sample(summary=None, error=err, latency_ms=latency), {}, None
-    scores, details, error = _score(d.item, out.text, d.article, scorer_list, {**computed, **d.early[k]})
+    s = _score(d.item, out.text, d.article, scorer_list, {**computed, **d.early[k]})
     usage = Usage(**out.usage) if out.usage else None
-    return (Sample(summary=out.text, error=error, cached=out.cached, usage=usage, cost_usd=out.cost_usd,
-                   latency_ms=latency, scores=scores), details, (out.meta or {}).get("prompt_sha256"))
+    meta = out.meta or {}
+    return (Sample(summary=out.text, error=s.error, cached=out.cached, usage=usage, cost_usd=out.cost_usd,
+                   latency_ms=latency, finish_reason=meta.get("finish_reason"), model=meta.get("model"),
+                   scores=s.scores, undecided=s.undecided), s.details, meta.get("prompt_sha256"))
 
 
 def run_pair(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backend: Any,
@@ -136,12 +159,19 @@ def score_drawn(d: Drawn, scorer_list: list[tuple[str, Any]],
     samples = [r[0] for r in runs]
     ok = [i for i, s in enumerate(samples) if s.summary is not None]
     failed = [s for s in samples if s.error is not None]
-    error = f"{len(failed)} of {len(samples)} samples failed; first: {failed[0].error}"[:500] if failed else None
+    error = clip(f"{len(failed)} of {len(samples)} samples failed; first: {failed[0].error}", ERROR_CHARS) \
+        if failed else None
     scores, spread = _mean_and_spread([samples[i].scores for i in ok])
     usages = [s.usage for s in samples if s.usage]
     costs = [s.cost_usd for s in samples if s.cost_usd is not None]
     first = ok[0] if ok else None
+    undecided: dict[str, int] = {}
+    for s in samples:
+        for reason, n in s.undecided.items():
+            undecided[reason] = undecided.get(reason, 0) + n
     return Record(summary=samples[first].summary if first is not None else None, error=error,
+                  finish_reason=samples[first].finish_reason if first is not None else None,
+                  model=samples[first].model if first is not None else None, undecided=undecided,
                   cached=all(s.cached for s in samples),
                   usage=Usage(prompt_tokens=sum(u.prompt_tokens for u in usages),
                               completion_tokens=sum(u.completion_tokens for u in usages)) if usages else None,

@@ -22,10 +22,16 @@ __all__ = ["BaseScorer", "Metric", "NoOptions", "Score", "Scorer"]
 
 @dataclass
 class Score:
-    """Flat dotted metrics (``rouge1``, ``checklist.recall``) and per-item details."""
+    """Flat dotted metrics (``rouge1``, ``checklist.recall``) and per-item details.
+
+    ``undecided`` counts, by reason, the judgements this scorer could not make (a judge
+    that gave no usable verdict for a claim): they count against the run's
+    ``judge_error_budget``, so a metric computed from fewer claims never passes silently.
+    """
 
     metrics: dict[str, float]
     details: dict[str, Any] = field(default_factory=dict)
+    undecided: dict[str, int] = field(default_factory=dict)
 
 
 class NoOptions(BaseModel):

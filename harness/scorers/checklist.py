@@ -114,6 +114,10 @@ def apply_judge(verdicts: list[dict[str, Any]], claims: list[Claim], judge: Any,
         v.pop("reason", None)
         v["decided_by"] = "judge"
         v["judge_verdict"] = d["verdict"]
+        if d["verdict"] == "nan" and v.get("pattern_verdict") in ("present", "absent"):
+            v["decided_by"], v["judge_error"] = "pattern", d["reason"]  # the judge failed: its own match stands
+            v["verdict"] = v["pattern_verdict"]
+            continue
         if d["verdict"] == "nan":
             v["verdict"], v["reason"] = "nan", d["reason"]
             continue
@@ -138,7 +142,8 @@ class Checklist(BaseScorer):
                headline=40, primary=20),
         Metric("checklist.violations", "lower", "share", "share of decided forbidden claims the summary asserts",
                headline=50),
-        Metric("checklist.judge_errors", "lower", "count", "claims the LLM judge failed to decide (NaN verdicts)"),
+        Metric("checklist.judge_errors", "lower", "count", "claims the LLM judge failed on (NaN verdicts, and "
+               "judge = true claims that kept their pattern's verdict)"),
         Metric("checklist.judge_agreement", "higher", "share", "mean agreement of the judge's repeated verdicts"),
     )
 
@@ -162,6 +167,10 @@ class Checklist(BaseScorer):
             "undecided": [v["id"] for v in verdicts if v["verdict"] == "undecided"],
         }
         metrics = checklist_metrics(verdicts)
+        undecided: dict[str, int] = {}
+        for v in verdicts:
+            if v["verdict"] == "nan":
+                undecided[v["reason"]] = undecided.get(v["reason"], 0) + 1
         if judged:
             details["judge"] = judged
             details["nan"] = [v["id"] for v in verdicts if v["verdict"] == "nan"]
@@ -169,7 +178,7 @@ class Checklist(BaseScorer):
             agreement = [v["agreement"] for v in verdicts if "agreement" in v]
             if self.options.judge_repeats > 1 and agreement:
                 metrics["checklist.judge_agreement"] = sum(agreement) / len(agreement)
-        return Score(metrics, details)
+        return Score(metrics, details, undecided)
 
     def settings(self) -> dict[str, Any]:
         judge = None

@@ -9,7 +9,9 @@ run re-uses them, and errors are never cached.
 
 Robustness: a server that ignores ``response_format`` and wraps JSON in
 prose or code fences gets one more call without the schema, parsed
-tolerantly. Anything still unusable — a missing claim, an unknown verdict,
+tolerantly; a server that refuses ``response_format`` (a 400 naming it, a 422
+listing it as an unexpected field) is asked without the schema from then on,
+for the rest of the run. Anything still unusable — a missing claim, an unknown verdict,
 no JSON at all, a failed request — gives that claim verdict ``nan`` with the
 reason; it never raises. With ``repeats = N`` each claim is judged N times
 (samples 0..N-1, each cached) and the plurality verdict is kept with its
@@ -154,6 +156,11 @@ def locate(evidence: str, summary: str) -> dict[str, Any] | None:
     return found
 
 
+def _cost(c: Any) -> dict[str, float]:
+    return {"prompt_tokens": c.usage.get("prompt_tokens", 0), "completion_tokens": c.usage.get("completion_tokens", 0),
+            "cost_usd": c.cost_usd or 0.0, "cached": int(c.cached)}
+
+
 class Judge:
     """Decides claims with ``backend.complete``; ``repeats`` calls per summary."""
 
@@ -162,19 +169,21 @@ class Judge:
             raise UserError(f"judge backend '{backend.name}' cannot answer prompts",
                             fix="use an LLM backend for the judge (backend = \"openai\")")
         self.backend, self.template, self.repeats, self.params = backend, template, repeats, params or {}
+        # structured output until the endpoint refuses it; then plain prompts, parsed tolerantly
+        self.use_schema = backend.supports_json_schema
 
     def _ask(self, messages: list[dict[str, str]], k: int) -> tuple[Any, dict[str, float]]:
-        try:
-            c = self.backend.complete(messages, json_schema=answer_schema(), sample=k, **self.params)
-            data = c.data if c.data is not None else tolerant_json(c.text)
-        except BackendError as exc:
-            if "not valid JSON" not in str(exc):
-                raise
-            c = self.backend.complete(messages, sample=k, **self.params)  # server ignored the schema
-            data = tolerant_json(c.text)
-        cost = {"prompt_tokens": c.usage.get("prompt_tokens", 0), "completion_tokens":
-                c.usage.get("completion_tokens", 0), "cost_usd": c.cost_usd or 0.0, "cached": int(c.cached)}
-        return data, cost
+        if self.use_schema:
+            try:
+                c = self.backend.complete(messages, json_schema=answer_schema(), sample=k, **self.params)
+                return (c.data if c.data is not None else tolerant_json(c.text)), _cost(c)
+            except BackendError as exc:
+                if exc.reason == "schema_rejected":
+                    self.use_schema = False  # remember for this endpoint: no more doomed requests
+                elif exc.reason != "invalid_json":  # "invalid_json": the server ignored the schema
+                    raise
+        c = self.backend.complete(messages, sample=k, **self.params)
+        return tolerant_json(c.text), _cost(c)
 
     def decide(self, summary: str, claims: list[Claim]) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         """Verdict per claim id, and the calls' usage. Failures become ``nan`` verdicts."""

@@ -70,6 +70,7 @@ class LintConfig(Strict):
 class RunConfig(Strict):
     concurrency: int = Field(default=8, ge=1, le=256)
     error_budget: int = Field(default=0, ge=0)  # failed records allowed before exit 1
+    judge_error_budget: int = Field(default=0, ge=0)  # judgements a judge could not make, before exit 1
     seed: int = 0  # bootstrap and any other randomness
 
 

@@ -153,10 +153,13 @@ def lint_suite(arg: str | Path) -> LintResult:
     findings: list[Finding] = []
     for i, s in enumerate(suite.config.systems):
         try:
-            backends.create(s.backend, s.options, suite=suite)
+            backend = backends.create(s.backend, s.options, suite=suite)
         except UserError as exc:
             findings.append(Finding("error", str(suite.path), suite.line_of("systems", i),
                                     f"system '{s.name}': {exc.what} — {exc.fix}"))
+            continue
+        findings += [Finding("warning", str(suite.path), suite.line_of("systems", i), f"system '{s.name}': {w}")
+                     for w in backend.config_warnings()]
     for name in suite.config.scorers:
         try:
             scorers.create(name, suite.config.scorer.get(name, {}))

@@ -20,7 +20,11 @@ fault injection, either scripted (``script("429", "ok")`` applies to the
 next requests in order) or random at a rate with a seed:
 ``429`` (with ``Retry-After``), ``500``, ``503``, ``hang`` (answers only after
 ``hang_seconds``, past a client timeout), ``malformed`` (200 with a broken
-JSON body), ``drop`` (closes the connection without answering), ``401``.
+JSON body), ``drop`` (closes the connection without answering), ``401``,
+``garbage`` (200 characters of U+FFFD with ``finish_reason: length``).
+``retry_after_header`` names the 429's wait header (a gateway's own name, e.g.
+LiteLLM's ``llm_provider-retry-after``); ``strict_schema`` answers 400 to any
+``response_format``, as servers without structured output do.
 
 Run it standalone: ``python -m harness.testing.fake_server --port 8000``.
 """
@@ -44,7 +48,8 @@ from harness.testing.fake_content import (  # noqa: F401
     message_text,
 )
 
-FAULT_KINDS = ("429", "500", "503", "hang", "malformed", "drop", "401")
+FAULT_KINDS = ("429", "500", "503", "hang", "malformed", "drop", "401", "garbage")
+GARBAGE = "\ufffd" * 200  # what a model past its context window sent back, with finish_reason "length"
 Responder = Callable[[dict[str, Any]], "str | None"]
 RawResponder = Callable[[dict[str, Any]], "tuple[int, str, bytes] | None"]
 
@@ -116,7 +121,7 @@ class _Handler(BaseHTTPRequestHandler):
             fake._stopping.wait(fake.latency)
         if fault == "429":
             return self._error(429, "rate limit reached", "rate_limit_exceeded",
-                               {"Retry-After": f"{fake.retry_after:g}"})
+                               {fake.retry_after_header: f"{fake.retry_after:g}"})
         if fault in ("500", "503"):
             return self._error(int(fault), "injected server error", "server_error")
         if fault == "401":
@@ -129,11 +134,18 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ValueError
         except ValueError:
             return self._error(400, "body must be JSON with 'model' and 'messages'", "invalid_request_error")
+        if fake.strict_schema and body.get("response_format"):  # e.g. a model without structured output
+            return self._error(400, f"response_format {body['response_format'].get('type')} is not supported by "
+                                    "this model", "invalid_request_error")
         canned = fake.raw(body) if fake.raw else None
         if canned is not None:  # a response shaped like another server's (no usage, an HTML 502 page, ...)
             status, content_type, data = canned
             return self._send(status, data, content_type=content_type)
-        payload = json.dumps(fake.completion(body)).encode()
+        answer = fake.completion(body)
+        if fault == "garbage":
+            answer["choices"][0]["finish_reason"] = "length"
+            answer["choices"][0]["message"]["content"] = GARBAGE
+        payload = json.dumps(answer).encode()
         if fault == "malformed":
             payload = payload[: len(payload) // 2]
         self._send(200, payload)
@@ -147,7 +159,8 @@ class FakeServer:
                  fault_kinds: tuple[str, ...] = ("429", "500", "503", "malformed", "drop"),
                  seed: int = 0, retry_after: float = 1.0, hang_seconds: float = 30.0,
                  require_key: str | None = None, responder: Responder | None = None,
-                 raw: RawResponder | None = None):
+                 raw: RawResponder | None = None, retry_after_header: str = "Retry-After",
+                 strict_schema: bool = False):
         unknown = set(fault_kinds) - set(FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
@@ -155,6 +168,8 @@ class FakeServer:
         self.fault_rate = fault_rate
         self.fault_kinds = tuple(fault_kinds)
         self.retry_after = retry_after
+        self.retry_after_header = retry_after_header  # a gateway's name, e.g. "llm_provider-retry-after"
+        self.strict_schema = strict_schema  # answer 400 to any response_format, as strict servers do
         self.hang_seconds = hang_seconds
         self.require_key = require_key
         self.responder = responder
@@ -278,12 +293,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--faults", default="429,500,503,malformed,drop", help=f"comma list of {','.join(FAULT_KINDS)}")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--retry-after", type=float, default=1.0, help="Retry-After seconds on injected 429s")
+    p.add_argument("--retry-after-header", default="Retry-After", help="its header name (a gateway's own)")
+    p.add_argument("--strict-schema", action="store_true", help="answer 400 to any response_format")
     p.add_argument("--hang-seconds", type=float, default=30.0)
     p.add_argument("--require-key", help="answer 401 unless 'Authorization: Bearer <this>'")
     a = p.parse_args(argv)
     srv = FakeServer(port=a.port, latency=a.latency, fault_rate=a.fault_rate,
                      fault_kinds=tuple(k for k in a.faults.split(",") if k), seed=a.seed,
-                     retry_after=a.retry_after, hang_seconds=a.hang_seconds, require_key=a.require_key)
+                     retry_after=a.retry_after, hang_seconds=a.hang_seconds, require_key=a.require_key,
+                     retry_after_header=a.retry_after_header, strict_schema=a.strict_schema)
     print(f"FAKE OpenAI-compatible server on {srv.base_url} (Ctrl-C stops)", flush=True)
     try:
         srv._httpd.serve_forever(poll_interval=0.05)

@@ -82,8 +82,9 @@ def test_summary_usage_cost_and_cache(server, tmp_path):
     assert not other.summarize(ARTICLE, ITEM).cached and server.requests == 2
 
 
-@pytest.mark.parametrize("fault", ["429", "500", "503", "drop", "hang"])
+@pytest.mark.parametrize("fault", ["429", "500", "503", "drop", "hang", "malformed"])
 def test_transient_faults_are_retried(server, tmp_path, fault, no_sleep_no_env):
+    """A truncated 200 body ("malformed") is, from the client's side, a dropped connection."""
     b = make(server, tmp_path, timeout=0.3)
     server.script(fault, "ok")
     out = b.summarize(ARTICLE, ITEM)
@@ -93,15 +94,22 @@ def test_transient_faults_are_retried(server, tmp_path, fault, no_sleep_no_env):
         assert b.limit.decreases == 1
 
 
-@pytest.mark.parametrize("fault, words", [("401", "HTTP 401"), ("malformed", "malformed response body")])
-def test_permanent_failures_are_not_retried_or_cached(server, tmp_path, fault, words, monkeypatch):
+def test_permanent_failures_are_not_retried_or_cached(server, tmp_path, monkeypatch):
     monkeypatch.setenv("MY_GATEWAY_KEY", SECRET)
     b = make(server, tmp_path, api_key_env="MY_GATEWAY_KEY")
-    server.script(fault)
+    server.script("401")
     with pytest.raises(BackendError) as ei:
         b.summarize(ARTICLE, ITEM)
-    assert words in str(ei.value) and SECRET not in str(ei.value)
+    assert "HTTP 401" in str(ei.value) and SECRET not in str(ei.value)
     assert server.requests == 1 and cache_files(tmp_path) == []
+
+
+def test_a_body_that_stays_truncated_fails_after_the_attempts_and_is_not_cached(server, tmp_path, no_sleep_no_env):
+    b = make(server, tmp_path, max_attempts=3)
+    server.script("malformed", "malformed", "malformed", "ok")
+    with pytest.raises(BackendError, match=r"malformed response body .*not complete JSON.*after 3 attempts"):
+        b.summarize(ARTICLE, ITEM)
+    assert server.requests == 3 and cache_files(tmp_path) == []
 
 
 def test_gives_up_with_attempt_count(server, tmp_path):
@@ -221,3 +229,36 @@ def test_unwritable_cache_keeps_the_answer_and_warns_once(server, tmp_path, caps
     assert all(t.startswith("[fake] Story") for t in texts)
     err = capsys.readouterr().err
     assert err.count("cannot write the response cache") == 1
+
+
+def test_llm_provider_retry_after_with_three_attempts_waits_at_least_3_s(tmp_path, no_sleep_no_env):
+    with FakeServer(retry_after=1.5, retry_after_header="llm_provider-retry-after") as srv:
+        b = make(srv, tmp_path, max_attempts=3)
+        srv.script("429", "429", "ok")
+        assert b.summarize(ARTICLE, ITEM).text.startswith("[fake]")
+    assert no_sleep_no_env == [1.5, 1.5] and sum(no_sleep_no_env) >= 3
+
+
+def test_a_timeout_is_retried_once_by_default_and_says_the_server_may_still_be_busy(server, tmp_path,
+                                                                                    no_sleep_no_env):
+    b = make(server, tmp_path, timeout=0.3, max_attempts=6)
+    server.script("hang", "hang", "ok")
+    with pytest.raises(BackendError, match=r"timed out .*after 2 attempts.*may still be working on it"):
+        b.summarize(ARTICLE, ITEM)
+    assert server.requests == 2
+    again = make(server, tmp_path / "more", timeout=0.3, max_attempts=6, retry_timeouts=2)
+    server.script("hang", "hang", "ok")
+    assert again.summarize(ARTICLE, ITEM).text.startswith("[fake]")
+
+
+def test_replacement_characters_are_an_empty_answer_never_a_summary(server, tmp_path):
+    b = make(server, tmp_path)
+    server.script("garbage")
+    with pytest.raises(BackendError, match=r"empty answer: no words in 200 characters \(finish_reason=length\)"):
+        b.summarize(ARTICLE, ITEM)
+    assert cache_files(tmp_path) == []
+
+
+def test_an_absurd_max_tokens_is_a_config_warning(server, tmp_path):
+    assert make(server, tmp_path, max_tokens=100_000).config_warnings()[0].startswith("max_tokens = 100000")
+    assert make(server, tmp_path, max_tokens=400).config_warnings() == []

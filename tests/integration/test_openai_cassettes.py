@@ -161,18 +161,18 @@ def test_401_fails_once_with_clear_error(endpoint, cassette, tmp_path, waits, mo
         assert cass.play_count == 1
 
 
-def test_malformed_body_is_a_clear_error(endpoint, cassette, tmp_path, waits):
+def test_truncated_body_is_retried_like_a_dropped_connection(endpoint, cassette, tmp_path, waits):
     skip_faults_on_real(endpoint)
-    endpoint.script("malformed")
-    with cassette.use_cassette("malformed_body.yaml") as cass:
-        with pytest.raises(BackendError, match="malformed response body"):
-            make_backend(endpoint, tmp_path).summarize(ARTICLE, Item(id="bridge", article=ARTICLE))
-    (only,) = recorded("malformed_body.yaml")
+    endpoint.script("malformed", "ok")
+    with cassette.use_cassette("truncated_body_then_ok.yaml") as cass:
+        out = make_backend(endpoint, tmp_path).summarize(ARTICLE, Item(id="bridge", article=ARTICLE))
+    first, second = recorded("truncated_body_then_ok.yaml")
     with pytest.raises(ValueError):
-        json.loads(only["response"]["body"]["string"])  # the recorded body really is broken
-    assert waits == []
+        json.loads(first["response"]["body"]["string"])  # the recorded first body really is cut off
+    assert json.loads(second["response"]["body"]["string"])["choices"][0]["message"]["content"] == out.text
+    assert first["response"]["status"]["code"] == 200 and len(waits) == 1
     if record_mode() is None:
-        assert cass.play_count == 1
+        assert cass.play_count == 2
 
 
 def test_cassettes_are_labelled_and_free_of_credentials():

@@ -37,7 +37,19 @@ def test_attempts_timeouts_and_connection_errors_are_named():
         f"HTTP 503 from {URL}: overloaded (after 6 attempts)"
     req = httpx2.Request("POST", URL)
     assert explain_failure(openai.APITimeoutError(request=req), base_url=URL, key_env=None, timeout=2.5) == \
-        f"timed out after 2.5s at {URL}"
+        f"timed out after 2.5s at {URL}; the server may still be working on it (raise timeout, or lower max_tokens)"
     assert explain_failure(ValueError("Expecting value"), base_url=URL, key_env=None, timeout=1) == \
-        f"malformed response body from {URL} (ValueError)"
-    assert len(explain_failure(status_error(500, "x" * 2000), base_url=URL, key_env=None, timeout=1)) <= 500
+        f"malformed response body from {URL} (not complete JSON)"
+    assert len(explain_failure(status_error(500, "x" * 2000), base_url=URL, key_env=None, timeout=1)) <= 800
+
+
+def test_a_long_server_message_keeps_500_characters_cut_at_a_word():
+    """LiteLLM's useful tail ("No fallback model group found ...") sat past the old 200-character cut."""
+    said = ("litellm.RateLimitError: upstream said: " + "quota exceeded for this deployment " * 9
+            + "No fallback model group found for original model_group=gpt-4o-mini.")
+    out = explain_failure(status_error(429, said), base_url=URL, key_env=None, timeout=1)
+    server_part = out.split(": ", 1)[1]
+    assert len(said) > 300 and "No fallback model group found" in out  # 372 characters: kept whole
+    long = explain_failure(status_error(500, "word " * 300), base_url=URL, key_env=None, timeout=1)
+    kept = long.split(": ", 1)[1]
+    assert kept.endswith("word…") and 480 <= len(kept) <= 500 and server_part.startswith("litellm")

@@ -117,3 +117,16 @@ def test_the_retrier_asks_the_wire_what_is_transient(sleeps):
     with pytest.raises(openai.InternalServerError):
         retry.call_with_retry(fn, retryable=lambda exc: False, max_attempts=5)
     assert calls["n"] == 1 and sleeps == []
+
+
+def test_a_gateways_retry_after_header_is_honoured(sleeps):
+    """LiteLLM passes the upstream's wait on as llm_provider-retry-after; retrying sooner burns attempts."""
+    fn, calls = flaky([status_error(429, {"llm_provider-retry-after": "1.5"}),
+                       status_error(429, {"x-upstream-retry-after-ms": "250"})])
+    assert retry.call_with_retry(fn, retryable=is_transient, max_attempts=3) == "ok"
+    assert calls["n"] == 3 and sleeps == [1.5, 0.25]
+
+
+def test_the_standard_header_wins_over_a_gateways():
+    assert retry.retry_after(status_error(429, {"Retry-After": "2", "llm_provider-retry-after": "9"})) == 2.0
+    assert retry.retry_after(status_error(429, {"llm_provider-retry-after": "soon"})) is None
