@@ -59,7 +59,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     opts = RunOptions(systems=args.system or [], limit=args.limit, concurrency=args.concurrency,
                       out=Path(args.out) if args.out else None, keep_duplicates=args.keep_duplicates,
-                      argv=list(args.argv), progress=sys.stderr.isatty(), dry_run=args.dry_run,
+                      argv=list(args.argv), progress="auto", dry_run=args.dry_run,
                       no_cache=args.no_cache, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
                       max_cost=args.max_cost, strict=args.strict)
     suite_arg = args.suite
@@ -84,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = run_plan(plan, opts)
     except KeyboardInterrupt:
         if (run_dir / "manifest.json").is_file():
-            print(f"\ninterrupted — finished records are kept; finish the run with: sumbench run --resume {run_dir}",
+            print(f"interrupted — finished records are kept; finish the run with: sumbench run --resume {run_dir}",
                   file=sys.stderr)
             return 130
         raise
@@ -95,11 +95,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(console_table(result.run_dir))
     print(_usage_lines(result.run_dir), end="")
     print(f"\nrun folder: {result.run_dir}")
+    return _run_exit_code(result)
+
+
+def _run_exit_code(result) -> int:  # noqa: ANN001  (harness.run.execute.RunResult, imported lazily)
+    """1 when failed records or undecided judgements exceed their budgets; says so on stderr."""
+    for line in result.tally.lines(result.judge_error_budget):
+        print(line, file=sys.stderr)
+    code = 0
     if result.n_errors > result.error_budget:
         print(f"error: {result.n_errors} of {result.n_records} records failed (error budget "
               f"{result.error_budget}); see 'error' in {result.run_dir / 'records.jsonl'}", file=sys.stderr)
-        return 1
-    return 0
+        code = 1
+    if result.tally.n_undecided > result.judge_error_budget:
+        code = 1  # a recall computed from fewer claims must not pass as a clean run
+    return code
 
 
 def _usage_lines(run_dir: Path) -> str:
@@ -154,16 +164,20 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from harness.report.data import records_warning
     from harness.report.html import check_report_args, write_html_report
     from harness.report.markdown import console_table, write_markdown_report
     from harness.results.metrics import write_metrics
     from harness.results.store import load_run
 
     run_dir = Path(args.run)
-    load_run(run_dir)
+    manifest, _ = load_run(run_dir)
     compare = Path(args.compare) if args.compare else None
     html_out = Path(args.html) if args.html else None
-    check_report_args(run_dir, html_out, compare, args.a, args.b)
+    check_report_args(run_dir, html_out, compare, args.a, args.b)  # a comparison refuses edited records
+    tampered = records_warning(run_dir, manifest)
+    if tampered:  # still written: reports are for reading (both carry the same mark); gates refuse
+        print(f"warning: {tampered}", file=sys.stderr)
     write_metrics(run_dir)
     path = write_markdown_report(run_dir)
     html = write_html_report(run_dir, out=html_out, compare=compare, sys_a=args.a, sys_b=args.b)

@@ -51,6 +51,7 @@ class Outcome:
 class Rules:
     gate: GateConfig
     error_budget: int
+    judge_error_budget: int
     source: Path  # the file the rules came from (suite.toml, or manifest.json as a fallback)
     text: str | None  # that file's TOML text, for line numbers
     note: str | None = None  # why the fallback was used
@@ -80,7 +81,8 @@ def load_rules(run: RunData) -> Rules:
     suite_path = Path(str(run.suite.get("path", "")))
     if run.suite.get("path") and suite_path.is_file():
         suite = load_suite(suite_path)
-        return Rules(suite.config.gate, suite.config.run.error_budget, suite.path, suite.text,
+        run_cfg = suite.config.run
+        return Rules(suite.config.gate, run_cfg.error_budget, run_cfg.judge_error_budget, suite.path, suite.text,
                      suite_systems=[s.name for s in suite.config.systems])
     config = run.suite.get("config") or {}
     mpath = run.path / "manifest.json"
@@ -88,11 +90,12 @@ def load_rules(run: RunData) -> Rules:
         gate = GateConfig.model_validate(config.get("gate") or {})
     except ValidationError as exc:
         raise validation_error(exc, mpath, None, what="suite.config.gate") from None
-    budget = int((config.get("run") or {}).get("error_budget", 0))
+    run_cfg = config.get("run") or {}
     why = (f"suite file {suite_path} not found (run check from the folder `run` ran in?); "
            "using the [gate] rules recorded in the manifest")
     names = [str(s.get("name")) for s in config.get("systems") or [] if isinstance(s, dict)]
-    return Rules(gate, budget, mpath, None, note=why, suite_systems=names)
+    return Rules(gate, int(run_cfg.get("error_budget", 0)), int(run_cfg.get("judge_error_budget", 0)), mpath,
+                 None, note=why, suite_systems=names)
 
 
 def _validate(rules: Rules, run: RunData, systems: list[str]) -> None:
@@ -192,14 +195,26 @@ def evaluate(run: RunData, rules: Rules, baseline: Baseline | None, baseline_pat
         o.p_holm = p
         low = rules.gate.rules[o.metric].direction(run.catalog.direction(o.metric)) == "lower"
         _decide_drop(o, rules.gate.alpha, low)
-    failed = sum(len(run.systems[s].failed) for s in gated)
-    result.outcomes.append(Outcome(ALL_SYSTEMS, "records", "error_budget", f"failed records <= {rules.error_budget}",
-                                   failed <= rules.error_budget,
-                                   f"{failed} failed record(s); error budget {rules.error_budget}",
-                                   failed, rules.error_budget))
+    result.outcomes += _budgets(run, rules, gated)
     if not rules.gate.rules:
         result.notes.append(f"{rules.source} has no [gate] rules: only the error budget was checked")
     return result
+
+
+def _budgets(run: RunData, rules: Rules, gated: list[str]) -> list[Outcome]:
+    """Failed records, and judgements a judge could not make: a recall computed from fewer claims
+    must not pass the gate silently."""
+    failed = sum(len(run.systems[s].failed) for s in gated)
+    out = [Outcome(ALL_SYSTEMS, "records", "error_budget", f"failed records <= {rules.error_budget}",
+                   failed <= rules.error_budget, f"{failed} failed record(s); error budget {rules.error_budget}",
+                   failed, rules.error_budget)]
+    undecided = sum(run.systems[s].undecided for s in gated)
+    if undecided or rules.judge_error_budget:  # a run with no judge (or no trouble) keeps its table
+        out.append(Outcome(ALL_SYSTEMS, "judgements", "judge_error_budget",
+                           f"undecided judgements <= {rules.judge_error_budget}", undecided <= rules.judge_error_budget,
+                           f"{undecided} judgement(s) left undecided; judge error budget {rules.judge_error_budget}",
+                           undecided, rules.judge_error_budget))
+    return out
 
 
 def _context_notes(run: RunData, rules: Rules) -> list[str]:

@@ -26,7 +26,7 @@ from harness.core.text import (
 from harness.report.faith_spans import faithfulness_spans
 from harness.report.highlight import place_span, segments, to_original
 from harness.results.metrics import read_metrics
-from harness.results.store import load_run
+from harness.results.store import load_run, seal_problem
 
 
 def direction(metric: str, catalog: Catalog, gate: dict[str, Any] | None = None) -> int:
@@ -57,6 +57,14 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
 
 
+def records_warning(run_dir: Path, manifest: dict[str, Any]) -> str | None:
+    """A sentence when records.jsonl changed after the run: reports still show it, gates refuse it."""
+    problem = seal_problem(run_dir, manifest)
+    return None if problem is None else (
+        f"{run_dir / 'records.jsonl'} {problem}: what this report shows may not be what the run "
+        "produced (check and compare refuse this run; re-run the suite, or restore the file).")
+
+
 def load_report_data(run_dir: Path) -> ReportData:
     manifest, records = load_run(run_dir)
     metrics = read_metrics(run_dir)
@@ -73,6 +81,8 @@ def load_report_data(run_dir: Path) -> ReportData:
                       systems=systems, metric_names=catalog.order(names), catalog=catalog)
     data.dirs = {m: direction(m, catalog, gate) for m in data.metric_names}
     data.header = build_header(run_dir, manifest, records)
+    if tampered := records_warning(run_dir, manifest):
+        data.notes.append(tampered)  # the first note: the first thing a reader sees
     if manifest.get("status") != "complete":
         data.notes.append(f"This run's status is {manifest.get('status', 'unknown')!r}: the numbers cover only "
                           f"the {len(records)} record(s) written so far (resume it with `sumbench run --resume "

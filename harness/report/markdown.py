@@ -11,6 +11,7 @@ from typing import Any
 from harness.core.files import write_atomic
 from harness.core.metrics import Catalog, catalog_of
 from harness.core.table import render_text_table
+from harness.report.data import records_warning
 from harness.results.metrics import read_metrics
 from harness.results.store import load_run
 
@@ -71,6 +72,9 @@ def write_markdown_report(run_dir: Path) -> Path:
            f"- started {manifest.get('started')}, finished {manifest.get('finished')}",
            f"- dataset sha256 `{str(suite.get('dataset_sha256') or 'n/a')[:12]}`, {n_items} items",
            f"- git {str(git.get('commit') or 'n/a')[:12]}" + (" (dirty)" if git.get("dirty") else ""), ""]
+    tampered = records_warning(run_dir, manifest)
+    if tampered:
+        out[2:2] = [f"**Warning:** {md_escape(tampered)}", ""]  # right under the title
     dups = manifest.get("duplicates", {}).get("items", {})
     if dups:
         out += ["## Duplicated paragraphs removed before summarizing", ""]

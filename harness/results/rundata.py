@@ -4,7 +4,9 @@ Shared by ``compare``, ``check`` and baselines so all three agree on what
 counts: a record with an ``error`` is a failed item (its partial scores are
 not used), a None/NaN score is missing for that metric only, and if a
 records file holds the same (item, system) twice the later line wins (a
-resume that retried a failure appends the retry).
+resume that retried a failure appends the retry). A run whose records.jsonl
+changed after sumbench sealed it is refused here, before any line is read, so
+no gate or comparison ever judges hand-edited numbers.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from harness.core.errors import UserError
 from harness.core.metrics import Catalog, catalog_of
-from harness.results.store import load_run
+from harness.results.store import read_manifest, read_records, verify_seal
 
 
 @dataclass
@@ -25,6 +27,7 @@ class SystemScores:
     name: str
     items: list[str] = field(default_factory=list)  # every item with a record, sorted by id
     failed: list[str] = field(default_factory=list)  # items whose record has an error
+    undecided: int = 0  # judgements a scorer (an LLM judge) could not make, over the latest records
     scores: dict[str, dict[str, float]] = field(default_factory=dict)  # item -> metric -> finite value
 
     def values(self, metric: str) -> dict[str, float]:
@@ -81,12 +84,14 @@ def _finite(v: Any) -> bool:
 
 
 def load_run_data(path: str | Path) -> RunData:
+    """The run's scores per system and item; UserError if records.jsonl changed after the run."""
     run_dir = Path(path)
-    manifest, records = load_run(run_dir)
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("suite", {}), dict) \
-            or not isinstance(manifest.get("systems", {}), (dict, list)):
+    manifest = read_manifest(run_dir)
+    if not isinstance(manifest.get("systems", {}), (dict, list)):
         raise UserError("manifest.json is not a sumbench run manifest", file=run_dir / "manifest.json",
                         fix="pass a folder created by `sumbench run` (see results/)")
+    verify_seal(run_dir, manifest)  # before parsing: an edited line must not read as a corrupt one
+    records = read_records(run_dir / "records.jsonl")
     latest: dict[tuple[str, str], Any] = {}
     for r in records:
         latest.pop((r.system, r.item_id), None)  # re-insert: later lines win and keep file order
@@ -97,6 +102,7 @@ def load_run_data(path: str | Path) -> RunData:
     for (name, item), r in latest.items():
         s = systems[name]
         s.items.append(item)
+        s.undecided += sum(r.undecided.values())
         if r.error is not None:
             s.failed.append(item)
             continue

@@ -3,10 +3,18 @@
 Every whole-file write is atomic (temp file + rename), so a crash never
 leaves half a manifest. records.jsonl is appended one flushed line per
 record; a truncated last line (from a kill) is ignored when reading.
+
+The seal: when an execution of ``sumbench run`` ends, the manifest records the
+sha256 of records.jsonl (``records_sha256``), so a summary or score edited by
+hand afterwards is noticed by whoever reads the folder. It is null while a run
+is writing (a killed run stays null, never a stale hash) and absent in runs
+written before it existed; both are read without a check. It makes edits
+evident, not impossible: whoever edits records.jsonl can also edit the manifest.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from datetime import datetime, timezone
@@ -18,6 +26,7 @@ from harness.core.files import write_atomic
 from harness.core.models import Record
 
 FORMAT_VERSION = 1
+SEAL_KEY = "records_sha256"  # the one place this manifest key is spelled
 
 
 def utc_now() -> str:
@@ -97,8 +106,8 @@ def read_records(path: Path) -> Iterator[Record]:
                             fix="remove the line (or the run folder) and run again") from None
 
 
-def load_run(run_dir: Path) -> tuple[dict[str, Any], list[Record]]:
-    """(manifest, records) of a run folder, with clear errors for non-runs."""
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    """manifest.json of a run folder, with clear errors for non-runs."""
     manifest_path = run_dir / "manifest.json"
     if not manifest_path.is_file():
         raise UserError("not a run folder (no manifest.json)", file=run_dir,
@@ -112,4 +121,55 @@ def load_run(run_dir: Path) -> tuple[dict[str, Any], list[Record]]:
             or not isinstance(manifest.get("status"), str):
         raise UserError("manifest.json is not a sumbench run manifest (no status)", file=manifest_path,
                         fix="pass a folder created by `sumbench run` (see results/)")
-    return manifest, list(read_records(run_dir / "records.jsonl"))
+    return manifest
+
+
+def load_run(run_dir: Path) -> tuple[dict[str, Any], list[Record]]:
+    """(manifest, records) of a run folder, with clear errors for non-runs."""
+    return read_manifest(run_dir), list(read_records(run_dir / "records.jsonl"))
+
+
+def records_sha256(run: Path) -> str | None:
+    """sha256 (hex) of records.jsonl's bytes, read in chunks (runs can be large); None if there is no file.
+
+    ``run`` is the run folder or the records file itself.
+    """
+    path = run / "records.jsonl" if run.is_dir() else run
+    try:
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def unseal(manifest: dict[str, Any]) -> None:
+    """Mark the run as being written: records.jsonl is about to change, so no hash holds yet."""
+    manifest[SEAL_KEY] = None
+
+
+def seal(manifest: dict[str, Any], run_dir: Path) -> None:
+    """Record the hash of records.jsonl as the run leaves it (the writer must be closed)."""
+    manifest[SEAL_KEY] = records_sha256(run_dir)
+
+
+def seal_problem(run_dir: Path, manifest: dict[str, Any]) -> str | None:
+    """What happened to records.jsonl since the run sealed it, or None when the seal holds or
+    there is none to check: a missing key (older or hand-made runs) or null (a run still writing,
+    or killed; sumbench never leaves null on a complete run, so it is read like a missing key)."""
+    expected = manifest.get(SEAL_KEY)
+    if expected is None:
+        return None
+    actual = records_sha256(run_dir)
+    if actual == expected:
+        return None
+    if actual is None:
+        return f"removed after the run (manifest.json's {SEAL_KEY} is the sha256 it had)"
+    return f"changed after the run (its sha256 differs from manifest.json's {SEAL_KEY})"
+
+
+def verify_seal(run_dir: Path, manifest: dict[str, Any]) -> None:
+    """Refuse a run whose records were edited, removed or added to after sumbench wrote them."""
+    problem = seal_problem(run_dir, manifest)
+    if problem is not None:
+        raise UserError(f"records {problem}", file=run_dir / "records.jsonl",
+                        fix="re-run the suite, or restore the file as the run wrote it")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ from harness.run.jobs import Jobs
 from harness.run.manifest import RunFolder, open_run
 from harness.run.pair import Drawn, draw, score_drawn
 from harness.run.plan import Plan, RunOptions, planned_items, prepare_article
+from harness.run.progress import Progress
+from harness.run.tally import Tally
 from harness.run.scoring_process import (
     HelperStopped,
     ScoringProcess,
@@ -37,6 +39,8 @@ class RunResult:
     error_budget: int
     stopped: str | None = None  # why the run stopped early (max cost), else None
     complete: bool = False  # every pair has its record: metrics and reports can be written
+    tally: Tally = field(default_factory=Tally)  # cut-off answers and undecided judgements, for the summary
+    judge_error_budget: int = 0
 
 
 class Execution:
@@ -56,6 +60,11 @@ class Execution:
         self.stopped: str | None = None
         self.sigint = SigintGate()
         self.pool: ThreadPoolExecutor | None = None
+        self.n_cached = 0  # this execution's cache hits (a resumed folder does not count its earlier ones)
+        self.tally = folder.tally
+        self.progress = Progress(opts.progress, self.total, sys.stderr, done=folder.records)
+        if self.progress.live:  # a warning wipes the live line first instead of starting in its middle
+            self.opts = replace(opts, warn=self.progress.around(opts.warn))
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -73,17 +82,17 @@ class Execution:
                     self._cancel_queued()
                     self._drain(0)
                     raise
-            if self.opts.progress:
-                print(file=sys.stderr)
             self.manifest["status"] = "interrupted" if self.stopped else "complete"
         except BaseException:
             self.manifest["status"] = "interrupted"
             raise
         finally:
+            self.progress.close()  # on a fresh line before any message (Ctrl-C, errors, the table)
             self._finish()
         return RunResult(run_dir=self.folder.path, n_records=self.folder.records, n_errors=self.folder.errors,
                          error_budget=self.plan.suite.config.run.error_budget, stopped=self.stopped,
-                         complete=self.manifest["status"] == "complete")
+                         complete=self.manifest["status"] == "complete", tally=self.tally,
+                         judge_error_budget=self.plan.suite.config.run.judge_error_budget)
 
     def _start(self) -> None:
         # first, so the helper loads its scorers on the other core while this one loads the SDK
@@ -167,8 +176,9 @@ class Execution:
         self.folder.writer.append(rec)
         self.folder.records += 1
         self.folder.errors += rec.error is not None
-        if self.opts.progress:
-            print(f"\r  {self.folder.records}/{self.total} records", end="", file=sys.stderr, flush=True)
+        self.tally.add(rec)
+        self.n_cached += rec.cached
+        self.progress.update(self.folder.records, self.folder.errors, self.n_cached, self.folder.budget.spent_usd)
 
     def _finish(self) -> None:
         close_helper(self.helper)
@@ -176,6 +186,7 @@ class Execution:
         self.manifest["finished"] = utc_now()
         self.manifest["counts"] = {"records": self.folder.records, "errors": self.folder.errors}
         self.manifest["stopped"] = self.stopped
+        self.folder.seal()  # complete, interrupted or stopped alike: the records as this execution left them
         self.folder.save_manifest()
 
 

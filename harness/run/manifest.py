@@ -2,7 +2,9 @@
 
 The manifest says everything needed to trust and redo a run: the suite (resolved),
 systems, scorer settings and the metrics they declare, hashes, versions, git
-revision, command line and status. It is written before the first record.
+revision, command line and status. It is written before the first record, with
+``records_sha256`` null (records are about to change, and a kill must not leave
+a stale hash), and sealed with the hash of records.jsonl when the execution ends.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from harness.results.store import (
     FORMAT_VERSION,
     RecordWriter,
     new_run_dir,
+    seal,
+    unseal,
     utc_now,
     write_json,
 )
 from harness.run.budget import Budget
 from harness.run.plan import Plan, RunOptions
 from harness.run.resume import check_same_suite, load_resume
+from harness.run.tally import Tally
 
 
 @dataclass
@@ -37,9 +42,15 @@ class RunFolder:
     records: int = 0
     errors: int = 0
     writer: RecordWriter | None = None
+    tally: Tally = field(default_factory=Tally)  # for the run's summary lines (resume: from earlier records)
 
     def save_manifest(self) -> None:
         write_json(self.path / "manifest.json", self.manifest)
+
+    def seal(self) -> None:
+        """Put records.jsonl's sha256 in the manifest (saved next), so later edits are evident.
+        Call it with the writer closed: every record this execution wrote is in the hash."""
+        seal(self.manifest, self.path)
 
 
 def manifest_for(plan: Plan, opts: RunOptions, run_dir: Path) -> dict[str, Any]:
@@ -83,7 +94,7 @@ def open_run(plan: Plan, opts: RunOptions) -> RunFolder:
         manifest["status"] = "running"
         manifest.setdefault("resumed", []).append({"at": utc_now(), "command": ["sumbench", *opts.argv]})
         folder = RunFolder(opts.resume, manifest, Budget(opts.max_cost, state.spent_usd), finished=state.done,
-                           records=state.n_records, errors=state.n_errors)
+                           records=state.n_records, errors=state.n_errors, tally=state.tally)
     else:
         run_dir = opts.out or new_run_dir(opts.results_dir, plan.suite.config.name)
         if run_dir.exists() and any(run_dir.iterdir()):
@@ -92,6 +103,7 @@ def open_run(plan: Plan, opts: RunOptions) -> RunFolder:
         run_dir.mkdir(parents=True, exist_ok=True)
         folder = RunFolder(run_dir, manifest_for(plan, opts, run_dir), Budget(opts.max_cost))
     folder.manifest["max_cost_usd"] = opts.max_cost
+    unseal(folder.manifest)  # saved before the writer opens: while records change, no hash holds
     folder.save_manifest()
     folder.writer = RecordWriter(folder.path / "records.jsonl")
     return folder

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Literal
 
 from harness.backends.cache import Cache, default_cache_dir
 from harness.core.errors import UserError
@@ -32,7 +32,7 @@ class RunOptions:
     results_dir: Path = Path("results")
     keep_duplicates: bool = False
     argv: list[str] = field(default_factory=list)
-    progress: bool = False
+    progress: Literal["off", "auto", "live", "log"] = "off"  # on stderr; auto = live on a terminal, else log
     warn: Callable[[str], None] = lambda msg: print(f"warning: {msg}", file=sys.stderr)
     resume: Path | None = None  # an interrupted run folder to finish
     dry_run: bool = False
@@ -88,6 +88,7 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
     if not systems:
         raise UserError("no system can run (" + "; ".join(f"{k}: {v}" for k, v in skipped.items()) + ")",
                         file=suite.path, fix="set the missing key(s), or pick other systems with --system")
+    _warn_config(systems, opts)
     built = [(name, create_scorer(suite, name, cache)) for name in suite.config.scorers]
     for name in suite.config.scorer:
         if name not in suite.config.scorers:
@@ -96,6 +97,16 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
     if opts.limit is not None:
         n_items = min(n_items, opts.limit)
     return Plan(suite=suite, systems=systems, scorers=built, n_items=n_items, skipped=skipped, cache=cache)
+
+
+def _warn_config(systems: list[tuple[SystemConfig, Any]], opts: RunOptions) -> None:
+    """Each probably-mistaken setting once, naming every system that has it."""
+    by_warning: dict[str, list[str]] = {}
+    for cfg, backend in systems:
+        for w in backend.config_warnings():
+            by_warning.setdefault(w, []).append(cfg.name)
+    for w, names in by_warning.items():
+        opts.warn(f"{'system' if len(names) == 1 else 'systems'} {', '.join(names)}: {w}")
 
 
 def _build_system(suite: Suite, index: int, sys_cfg: SystemConfig, cache: Cache | None) -> Any:

@@ -7,6 +7,12 @@ included: they are results too), and asks the runner for the missing
 (item, system) pairs only, so nothing is requested or written twice. The
 suite must be unchanged: a different suite or dataset would mix two
 experiments in one folder.
+
+A run interrupted by Ctrl-C or --max-cost was sealed (manifest ``records_sha256``)
+as it stopped. If its records.jsonl changed since, resuming is refused: the
+resumed run would be sealed again over the edited lines, turning hand-made
+numbers into a run that every later check accepts. A killed run has no seal
+(null) and resumes without a check, as does a run made before seals existed.
 """
 
 from __future__ import annotations
@@ -17,7 +23,13 @@ from typing import Any
 
 from harness.core.errors import UserError
 from harness.core.text import sha256_text
-from harness.results.store import ensure_not_running, load_run
+from harness.results.store import (
+    ensure_not_running,
+    read_manifest,
+    read_records,
+    verify_seal,
+)
+from harness.run.tally import Tally
 
 
 @dataclass
@@ -28,6 +40,7 @@ class ResumeState:
     n_records: int = 0
     n_errors: int = 0
     spent_usd: float = 0.0  # cost of uncached calls already made by this run
+    tally: Tally = field(default_factory=Tally)  # cut-off answers and undecided judgements so far
 
 
 def drop_partial_line(path: Path) -> int:
@@ -45,7 +58,9 @@ def drop_partial_line(path: Path) -> int:
 
 def load_resume(run_dir: Path) -> ResumeState:
     ensure_not_running(run_dir)  # before reading or trimming anything another process is writing
-    manifest, records = load_run(run_dir)
+    manifest = read_manifest(run_dir)
+    verify_seal(run_dir, manifest)  # before parsing or trimming: the file must be as it was sealed
+    records = list(read_records(run_dir / "records.jsonl"))
     status = manifest.get("status")
     if status == "complete":
         raise UserError("this run is already complete; nothing to resume", file=run_dir / "manifest.json",
@@ -60,6 +75,7 @@ def load_resume(run_dir: Path) -> ResumeState:
         state.n_records += 1
         state.n_errors += r.error is not None
         state.spent_usd += spent_by(r)
+        state.tally.add(r)
     return state
 
 
@@ -84,7 +100,7 @@ def check_same_suite(state: ResumeState, suite_text: str, dataset_sha256: str) -
 
 def resume_selection(run_dir: Path, suite_arg: str | None) -> dict[str, Any]:
     """What the interrupted run was started with: suite path, systems, limit, duplicate policy."""
-    manifest, _ = load_run(run_dir)
+    manifest = read_manifest(run_dir)  # the records are read (and their seal checked) by load_resume
     sel = manifest.get("selection") or {}
     recorded = sel.get("suite") or manifest.get("suite", {}).get("path")
     if not recorded:

@@ -178,6 +178,11 @@ def test_check_never_passes_a_run_whose_records_are_gone(suite, tmp_path, capsys
     (run / "records.jsonl").write_text("")
     capsys.readouterr()
     assert main(["check", str(run)]) == 2
+    assert "records changed after the run" in one_error_line(capsys)  # the seal sees it first
+    manifest = json.loads((run / "manifest.json").read_text())
+    del manifest["records_sha256"]  # a run from before seals: the emptied file must still not pass
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["check", str(run)]) == 2
     assert "no records" in one_error_line(capsys)
 
 

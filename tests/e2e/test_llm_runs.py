@@ -124,8 +124,9 @@ def test_twenty_percent_faults_every_record_settles_and_no_key_is_written(tmp_pa
     assert all((r["summary"] is None) != (r["error"] is None) for r in recs)
     n_errors = sum(r["error"] is not None for r in recs)
     assert sum(outcomes.get(k, 0) for k in faults) > 0.1 * sum(outcomes.values())  # faults really happened
-    assert n_errors > 0 and all("malformed" in r["error"] or "attempts" in r["error"] for r in recs if r["error"])
-    assert code == 1  # errors beyond the suite's error budget (0)
+    # every fault kind is retried now (a cut-off body too): what fails, fails after its attempts
+    assert n_errors <= 5 and all("attempts" in r["error"] for r in recs if r["error"])
+    assert code == (1 if n_errors else 0)  # errors beyond the suite's error budget (0)
     assert manifest(tmp_path / "r")["status"] == "complete"
     written = [p for d in (tmp_path / "r", tmp_path / "cache") for p in d.rglob("*") if p.is_file()]
     assert len(written) > 100

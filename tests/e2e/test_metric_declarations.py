@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-
 from harness.cli import main
 from harness.testing.synthetic_runs import write_run
 
