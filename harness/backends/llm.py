@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import time
 from typing import Any, ClassVar
 
@@ -29,6 +28,7 @@ from harness.backends.cache import Cache, cache_key, default_cache_dir
 from harness.backends.limits import AdaptiveLimit, WindowLimit
 from harness.backends.retry import call_with_retry
 from harness.core.models import Item
+from harness.core.notices import warn_once
 from harness.suite.prompts import Prompt, default_prompt, load_prompt
 
 UNSET: Any = object()  # "no cache given": use the default cache folder
@@ -72,7 +72,6 @@ class LLMBackend(BaseBackend):
         self.cache = Cache(default_cache_dir()) if cache is UNSET else cache
         self.limit = AdaptiveLimit()
         self.window = WindowLimit(options.rpm, options.tpm)
-        self._cache_warned = False
 
     # -- the wire: what a provider module supplies ---------------------
     def wire_fields(self, json_schema: dict[str, Any] | None) -> dict[str, Any]:
@@ -206,10 +205,8 @@ class LLMBackend(BaseBackend):
         try:
             self.cache.put(key, answer, request=fields)
         except OSError as exc:  # a full disk or read-only cache must not cost a paid answer
-            if not self._cache_warned:
-                self._cache_warned = True
-                print(f"warning: cannot write the response cache at {self.cache.root}: {exc.strerror} "
-                      "(answers of this run are not cached; see --cache-dir)", file=sys.stderr)
+            warn_once(f"cache:{self.cache.root}", f"cannot write the response cache at {self.cache.root}: "
+                      f"{exc.strerror} (answers of this run are not cached; see --cache-dir)")
 
     def _completion(self, answer: dict[str, Any], json_schema: dict[str, Any] | None, *, cached: bool,
                     t0: float) -> Completion:
