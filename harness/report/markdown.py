@@ -13,7 +13,7 @@ from harness.core.metrics import Catalog, catalog_of
 from harness.core.table import render_text_table
 from harness.report.data import records_warning
 from harness.results.metrics import read_metrics
-from harness.results.store import load_run
+from harness.results.store import load_run, read_manifest
 
 
 def fmt(kind: str | None, value: float | None) -> str:
@@ -47,7 +47,7 @@ def table_rows(metrics: dict[str, Any], catalog: Catalog, columns: list[str] | N
 
 
 def console_table(run_dir: Path, max_cols: int = 8) -> str:
-    manifest, _ = load_run(run_dir)
+    manifest = read_manifest(run_dir)  # the records are not needed: metrics.json has the means
     metrics = read_metrics(run_dir)
     catalog = catalog_of(manifest)
     return render_text_table(*table_rows(metrics, catalog, metric_names(metrics, catalog)[:max_cols]))

@@ -119,6 +119,9 @@ class Execution:
                 self._stop_for_budget()
                 return
             self.pending.add(self.pool.submit(draw, item, article, dups, sys_cfg, backend, self.net_scorers))
+            if self.opts.on_first_request is not None:
+                self.opts.on_first_request()
+                self.opts = replace(self.opts, on_first_request=None)
             self._drain(self.queue_depth)
 
     def _cancel_queued(self) -> None:

@@ -41,6 +41,7 @@ class RunOptions:
     max_cost: float | None = None  # USD; stop starting requests once spent
     strict: bool = False  # a system whose key is missing is an error, not a skip
     scoring_process: bool | None = None  # CPU scorers in a helper process; None = when >= AUTO_PROCESS_PAIRS
+    on_first_request: Callable[[], None] | None = None  # called once the first request is on its way
 
 
 @dataclass
