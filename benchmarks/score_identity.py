@@ -22,7 +22,8 @@ the reference as a forbidden one, each with the pattern ``\\b<word>\\b``
 Records are paired by (item_id, system): the pairs, and for each the
 ``summary``, ``error``, ``scores`` and ``details``, must be equal (floats
 exactly, NaN == NaN), and so must ``metrics.json`` (mean, n, ci_low, ci_high per
-system and metric, record and error counts) and the exit codes. Exit 1 on any
+system and metric, record and error counts; the old side's recomputed by its own code
+with the records in item-id order, the order this tree uses) and the exit codes. Exit 1 on any
 difference, 2 if a side could not run.
 
     python benchmarks/score_identity.py                  # 57c9efc vs the work tree
@@ -63,6 +64,19 @@ if not where.startswith(root + os.sep):
 print(f"score_identity: harness from {where}", file=sys.stderr)
 sys.argv[0] = "sumbench"
 runpy.run_module("harness", run_name="__main__", alter_sys=True)
+"""
+# The old tree's own statistics over its own records, taken in item-id order: 57c9efc took them in
+# file (completion) order, so its metrics.json changed with the order records finished in; this
+# tree takes them in item-id order. Same records and the old code's bootstrap, in the new order.
+CANONICAL = """import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from harness.metrics import compute_metrics
+from harness.store import load_run
+manifest, records = load_run(Path(sys.argv[2]))
+out = compute_metrics(sorted(records, key=lambda r: r.item_id), list(manifest.get("systems", {})),
+                      int(manifest.get("seed", 0)))
+print(json.dumps(out))
 """
 FRANK_SUITE = """name = "frank-identity"
 description = "FRANK system summaries, built by benchmarks/score_identity.py"
@@ -185,14 +199,20 @@ def load_records(run: Path) -> dict[tuple[str, str], dict[str, Any]]:
     return by_key
 
 
-def aggregates(run: Path) -> dict[str, Any]:
-    systems = json.loads((run / "metrics.json").read_text(encoding="utf-8"))["systems"]
+def aggregates(metrics: dict[str, Any]) -> dict[str, Any]:
     return {name: {"records": s.get("records"), "errors": s.get("errors"),
                    "metrics": {m: {k: v.get(k) for k in AGGREGATES} for m, v in s.get("metrics", {}).items()}}
-            for name, s in systems.items()}
+            for name, s in metrics["systems"].items()}
 
 
-def compare(old: Path, new: Path) -> tuple[int, int, list[str]]:
+def canonical_metrics(tree: Path, run: Path) -> dict[str, Any]:
+    """The old tree's metrics.json for ``run``'s records taken in item-id order (see CANONICAL)."""
+    out = subprocess.run([sys.executable, "-c", CANONICAL, str(tree), str(run)], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONHASHSEED": "0"}, timeout=600)
+    return json.loads(out.stdout)
+
+
+def compare(old: Path, new: Path, old_tree: Path) -> tuple[int, int, list[str]]:
     """(records, metric values compared, differences) between two run folders."""
     a, b = load_records(old), load_records(new)
     found = [f"{'/'.join(k)}: record only in {'old' if k in a else 'new'}" for k in sorted(a.keys() ^ b.keys())]
@@ -201,7 +221,8 @@ def compare(old: Path, new: Path) -> tuple[int, int, list[str]]:
         values += len(a[key].get("scores") or {})
         for field in ("summary", "error", "scores", "details"):
             found += diffs(a[key].get(field), b[key].get(field), f"{'/'.join(key)} {field}")
-    agg_a, agg_b = aggregates(old), aggregates(new)
+    agg_a = aggregates(canonical_metrics(old_tree, old))
+    agg_b = aggregates(json.loads((new / "metrics.json").read_text(encoding="utf-8")))
     values += sum(len(s["metrics"]) * len(AGGREGATES) for s in agg_a.values())
     found += diffs(agg_a, agg_b, "metrics.json")
     return len(a), values, found
@@ -217,7 +238,7 @@ def check_suite(name: str, suite: str, old: Path, new: Path, runs: Path, debug: 
             print(f"{name}: the {side} side did not run ({err})")
     if err_old or err_new:
         return "failed", 0
-    records, values, found = compare(*outs)
+    records, values, found = compare(*outs, old_tree=old)
     found += [f"exit code: old {rc_old} != new {rc_new}"] if rc_old != rc_new else []
     print(f"{name}: {records} records, {values} metric values compared, {len(found)} differences")
     for line in found[:SHOW]:

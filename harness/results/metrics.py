@@ -18,9 +18,14 @@ from harness.results.store import FORMAT_VERSION, load_run, write_json
 
 
 def compute_metrics(records: list[Record], systems: list[str], seed: int, catalog: Catalog) -> dict[str, Any]:
-    """Per system: counts, usage, and per metric (in the catalog's order) mean / n / CI / NaN count."""
+    """Per system: counts, usage, and per metric (in the catalog's order) mean / n / CI / NaN count.
+
+    Values are taken in item-id order, not file order: records arrive in completion order, which
+    changes from run to run with concurrency, and both the bootstrap's resamples and a float sum
+    depend on the order. Same records and seed, same numbers.
+    """
     by_sys: dict[str, list[Record]] = defaultdict(list)
-    for r in records:
+    for r in sorted(records, key=lambda r: r.item_id):  # stable: a retried item keeps its lines' order
         by_sys[r.system].append(r)
     out: dict[str, Any] = {"format_version": FORMAT_VERSION, "seed": seed, "confidence": 0.95,
                            "ci_method": "percentile bootstrap of the mean, 2000 resamples", "systems": {}}

@@ -32,3 +32,21 @@ def test_bootstrap_memory_does_not_grow_with_resamples_times_items():
     finally:
         tracemalloc.stop()
     assert peak < 40e6  # the one-matrix form peaks at ~160 MB here
+
+
+def test_metrics_json_does_not_depend_on_the_order_records_finished_in():
+    """Concurrency writes records in completion order; metrics.json must not change with it."""
+    import random
+
+    from harness.core.metrics import catalog_of
+    from harness.core.models import Record
+    from harness.results.metrics import compute_metrics
+
+    rng = random.Random(5)
+    records = [Record(item_id=f"i{k:03d}", system="s", summary="x", scores={"rouge1": rng.random()})
+               for k in range(60)]
+    shuffled = records[:]
+    rng.shuffle(shuffled)
+    a = compute_metrics(records, ["s"], seed=0, catalog=catalog_of())
+    b = compute_metrics(shuffled, ["s"], seed=0, catalog=catalog_of())
+    assert a == b and a["systems"]["s"]["metrics"]["rouge1"]["ci_low"] < a["systems"]["s"]["metrics"]["rouge1"]["mean"]
