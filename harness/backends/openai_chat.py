@@ -31,8 +31,8 @@ from harness.backends.openai_errors import (
     explain_failure,
     is_timeout,
     is_transient,
-    rejects_schema,
     redact,
+    rejects_schema,
 )
 from harness.core.errors import UserError
 from harness.core.registry import backends

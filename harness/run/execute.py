@@ -22,13 +22,13 @@ from harness.run.manifest import RunFolder, open_run
 from harness.run.pair import Drawn, draw, score_drawn
 from harness.run.plan import Plan, RunOptions, planned_items, prepare_article
 from harness.run.progress import Progress
-from harness.run.tally import Tally
 from harness.run.scoring_process import (
     HelperStopped,
     ScoringProcess,
     close_helper,
     start_scoring_process,
 )
+from harness.run.tally import Tally
 
 
 @dataclass

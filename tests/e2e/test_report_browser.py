@@ -133,7 +133,7 @@ def test_items_filter_and_sort_by_metric(browser, small_run):
     expected = sorted(i for i, v in values.items() if v >= cut)
     shown = sorted(page.locator("#itembody tr").evaluate_all("rows => rows.map(r => r.dataset.item)"))
     assert shown == expected and len(shown) == 7
-    assert page.locator("#itemcount").inner_text() == f"showing 7 of 12 items"
+    assert page.locator("#itemcount").inner_text() == "showing 7 of 12 items"
     page.fill("#imin", "")
     # sort by the lead3 column (descending first)
     page.locator("#itemhead th", has_text="lead3").click()
