@@ -143,7 +143,10 @@ class Execution:
         while len(self.pending) > block_until:
             self.sigint.check()  # a safe point: every finished job is either written or still pending
             fut = self.pending.next_done(timeout=0.25)  # a timeout, so Ctrl-C is seen while requests hang
-            if fut is None or fut.cancelled():
+            if fut is None:  # nothing finished: the display still moves (ETA, a CI log line every 30 s)
+                self._show_progress()
+                continue
+            if fut.cancelled():
                 continue
             rec = self._record_for(fut)
             if rec is not None:
@@ -181,6 +184,9 @@ class Execution:
         self.folder.errors += rec.error is not None
         self.tally.add(rec)
         self.n_cached += rec.cached
+        self._show_progress()
+
+    def _show_progress(self) -> None:
         self.progress.update(self.folder.records, self.folder.errors, self.n_cached, self.folder.budget.spent_usd)
 
     def _finish(self) -> None:
