@@ -67,3 +67,14 @@ def test_reference_in_a_script_rouge_drops_is_a_warning(write, tmp_path):
                               'references = ["Le président a parlé à Paris."]\n')
     warned = [f for f in lint_suite(tmp_path / "ds").warnings if "ROUGE drops" in f.message]
     assert [(f.file.endswith("ar.toml"), f.line) for f in warned] == [(True, 3)]
+
+
+def test_an_absurd_max_tokens_is_a_warning_on_its_system_line(write, tmp_path):
+    llm = ('[[systems]]\nname = "big"\nbackend = "openai"\nmodel = "m"\nbase_url = "http://127.0.0.1:9/v1"\n'
+           "max_tokens = 100000\n")
+    write("ds/suite.toml", SUITE.replace("[lint]", llm + "[lint]"))
+    write("ds/items/a.toml", item())
+    result = lint_suite(tmp_path / "ds")
+    (w,) = [f for f in result.warnings if "max_tokens" in f.message]
+    assert w.message.startswith("system 'big': max_tokens = 100000 is far more than a summary needs")
+    assert w.line == 6 and not result.errors  # the [[systems]] table of "big"
