@@ -31,6 +31,7 @@ class Registry(Generic[T]):
         self.group = group
         self.required = required  # class attributes every component declares (checked when registered)
         self._items: dict[str, type[T]] = {}
+        self._eps: dict[str, EntryPoint] | None = None  # scanning every installed package costs ~30 ms
         self._lock = threading.RLock()
 
     def register(self, name: str) -> Callable[[type[T]], type[T]]:
@@ -48,11 +49,14 @@ class Registry(Generic[T]):
             return cls
         return deco
 
-    def _entry_points(self) -> dict[str, EntryPoint]:
-        found: dict[str, EntryPoint] = {}
-        for ep in entry_points(group=self.group):
-            found.setdefault(ep.name, ep)  # the first distribution on sys.path wins, as for imports
-        return found
+    def _entry_points(self, fresh: bool = False) -> dict[str, EntryPoint]:
+        """The group's entry points, read once (again when ``fresh``: a name not seen yet)."""
+        if self._eps is None or fresh:
+            found: dict[str, EntryPoint] = {}
+            for ep in entry_points(group=self.group):
+                found.setdefault(ep.name, ep)  # the first distribution on sys.path wins, as for imports
+            self._eps = found
+        return self._eps
 
     def _load(self, ep: EntryPoint) -> None:
         try:
@@ -82,7 +86,7 @@ class Registry(Generic[T]):
 
     def get(self, name: str) -> type[T]:
         if name not in self._items:
-            ep = self._entry_points().get(name)
+            ep = self._entry_points().get(name) or self._entry_points(fresh=True).get(name)
             if ep is not None:
                 self._load(ep)
         try:
