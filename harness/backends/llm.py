@@ -91,7 +91,8 @@ class LLMBackend(BaseBackend):
         raise NotImplementedError
 
     def parse(self, response: Any) -> dict[str, Any]:
-        """{"text", "usage", "finish_reason", "model"}; a refusal or empty answer raises BackendError."""
+        """{"text", "usage", "finish_reason", "model"}; a refusal raises BackendError (an answer
+        without words is refused by the call path, for every wire alike)."""
         raise NotImplementedError
 
     def is_retryable(self, exc: BaseException) -> bool:

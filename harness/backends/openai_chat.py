@@ -138,9 +138,7 @@ class OpenAICompat(LLMBackend):
             raise BackendError(f"model refused: {' '.join(str(refusal).split())[:200]}")
         if choice.finish_reason == "content_filter":
             raise BackendError("answer withheld by the endpoint's content filter")
-        text = (msg.content or "").strip()
-        if not text:
-            raise BackendError(f"empty answer (finish_reason={choice.finish_reason})")
+        text = (msg.content or "").strip()  # no words at all: the call path's "empty answer"
         usage = {"prompt_tokens": getattr(resp.usage, "prompt_tokens", 0) or 0,
                  "completion_tokens": getattr(resp.usage, "completion_tokens", 0) or 0} if resp.usage else {}
         return {"text": text, "usage": usage, "finish_reason": choice.finish_reason,

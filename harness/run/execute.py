@@ -61,7 +61,6 @@ class Execution:
         self.sigint = SigintGate()
         self.pool: ThreadPoolExecutor | None = None
         self.n_cached = 0  # this execution's cache hits (a resumed folder does not count its earlier ones)
-        self.tally = folder.tally
         self.progress = Progress(opts.progress, self.total, sys.stderr, done=folder.records)
         if self.progress.live:  # a warning wipes the live line first instead of starting in its middle
             self.opts = replace(opts, warn=self.progress.around(opts.warn))
@@ -91,7 +90,7 @@ class Execution:
             self._finish()
         return RunResult(run_dir=self.folder.path, n_records=self.folder.records, n_errors=self.folder.errors,
                          error_budget=self.plan.suite.config.run.error_budget, stopped=self.stopped,
-                         complete=self.manifest["status"] == "complete", tally=self.tally,
+                         complete=self.manifest["status"] == "complete", tally=self.folder.tally,
                          judge_error_budget=self.plan.suite.config.run.judge_error_budget)
 
     def _start(self) -> None:
@@ -182,7 +181,7 @@ class Execution:
         self.folder.writer.append(rec)
         self.folder.records += 1
         self.folder.errors += rec.error is not None
-        self.tally.add(rec)
+        self.folder.tally.add(rec)
         self.n_cached += rec.cached
         self._show_progress()
 
