@@ -168,10 +168,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from harness.report.html import check_report_args, write_html_report
     from harness.report.markdown import console_table, write_markdown_report
     from harness.results.metrics import write_metrics
-    from harness.results.store import load_run
+    from harness.results.store import read_manifest
 
     run_dir = Path(args.run)
-    manifest, _ = load_run(run_dir)
+    manifest = read_manifest(run_dir)  # fails early on a non-run; the writers read the records
     compare = Path(args.compare) if args.compare else None
     html_out = Path(args.html) if args.html else None
     check_report_args(run_dir, html_out, compare, args.a, args.b)  # a comparison refuses edited records
