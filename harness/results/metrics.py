@@ -1,73 +1,85 @@
 """metrics.json: per system and metric, mean / n / 95% bootstrap CI / NaN count.
 
 Computed from records.jsonl alone, so it can be rebuilt for any run folder
-(after a resume, or by `sumbench report`) without calling a model.
+(after a resume, or by `sumbench report`) without calling a model. It reads
+the compact columns of one scan (``harness.results.scan``), never every record
+as an object, so a 100,000-record run needs tens of megabytes, not gigabytes.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from harness.core.metrics import Catalog, catalog_of
 from harness.core.models import Record
 from harness.core.stats import describe
-from harness.results.store import FORMAT_VERSION, load_run, write_json
+from harness.results.scan import RunScan, SystemColumns, scan_run
+from harness.results.store import FORMAT_VERSION, write_json
 
 
-def compute_metrics(records: list[Record], systems: list[str], seed: int, catalog: Catalog) -> dict[str, Any]:
-    """Per system: counts, usage, and per metric (in the catalog's order) mean / n / CI / NaN count.
+def columns_of(records: Iterable[Record]) -> dict[str, SystemColumns]:
+    """Columns of records held in memory (tests, notebooks), as a scan of their file would give."""
+    cols: dict[str, SystemColumns] = {}
+    for r in records:
+        cols.setdefault(r.system, SystemColumns(r.system)).add(r)
+    for c in cols.values():
+        c.finish()
+    return cols
 
-    Values are taken in item-id order, not file order: records arrive in completion order, which
-    changes from run to run with concurrency, and both the bootstrap's resamples and a float sum
-    depend on the order. Same records and seed, same numbers.
-    """
-    by_sys: dict[str, list[Record]] = defaultdict(list)
-    for r in sorted(records, key=lambda r: r.item_id):  # stable: a retried item keeps its lines' order
-        by_sys[r.system].append(r)
+
+def compute_metrics(records: Iterable[Record], systems: list[str], seed: int, catalog: Catalog) -> dict[str, Any]:
+    """metrics.json's content for records held in memory."""
+    return metrics_of(columns_of(records), systems, seed, catalog)
+
+
+def metrics_of(columns: dict[str, SystemColumns], systems: list[str], seed: int, catalog: Catalog) -> dict[str, Any]:
+    """Per system: counts, usage, and per metric (in the catalog's order) mean / n / CI / NaN count."""
     out: dict[str, Any] = {"format_version": FORMAT_VERSION, "seed": seed, "confidence": 0.95,
                            "ci_method": "percentile bootstrap of the mean, 2000 resamples", "systems": {}}
-    for name in systems + sorted(set(by_sys) - set(systems)):
-        recs = by_sys.get(name, [])
-        values: dict[str, list[float | None]] = defaultdict(list)
-        for r in recs:
-            if r.summary is None:
-                continue
-            for k, v in r.scores.items():
-                values[k].append(v)
-        usage_p = sum(r.usage.prompt_tokens for r in recs if r.usage)
-        usage_c = sum(r.usage.completion_tokens for r in recs if r.usage)
-        costs = [r.cost_usd for r in recs if r.cost_usd is not None]
-        out["systems"][name] = {
-            "records": len(recs),
-            "errors": sum(r.error is not None for r in recs),
-            "cached": sum(r.cached for r in recs),
-            "prompt_tokens": usage_p,
-            "completion_tokens": usage_c,
-            "cost_usd": round(sum(costs), 6) if costs else None,
-            "metrics": {m: describe(values[m], seed) for m in catalog.order(values)},
-        }
-        spreads = [r.spread for r in recs if r.samples]
-        if spreads:  # repeats > 1: mean over items of the per-item std. dev. across samples
-            out["systems"][name]["samples_per_item"] = max(len(r.samples) for r in recs)
-            out["systems"][name]["spread"] = {
-                m: round(sum(sp.get(m, 0.0) for sp in spreads) / len(spreads), 6)
-                for m in catalog.order({k for sp in spreads for k in sp})}
+    for name in systems + sorted(set(columns) - set(systems)):
+        out["systems"][name] = system_metrics(columns.get(name) or SystemColumns(name), seed, catalog)
     return out
 
 
-def write_metrics(run_dir: Path) -> dict[str, Any]:
-    manifest, records = load_run(run_dir)
-    systems = list(manifest.get("systems", {}))
-    metrics = compute_metrics(records, systems, int(manifest.get("seed", 0)), catalog_of(manifest))
+def system_metrics(c: SystemColumns, seed: int, catalog: Catalog) -> dict[str, Any]:
+    """Values are taken in item-id order, not file order: records arrive in completion order, which
+    changes from run to run with concurrency, and both the bootstrap's resamples and a float sum
+    depend on the order. Same records and seed, same numbers."""
+    order = c.item_order()
+    costs = [c.cost[p] for p in order if not math.isnan(c.cost[p])]
+    out: dict[str, Any] = {
+        "records": len(c),
+        "errors": sum(c.error),
+        "cached": sum(c.cached),
+        "prompt_tokens": sum(c.prompt_tokens),
+        "completion_tokens": sum(c.completion_tokens),
+        "cost_usd": round(sum(costs), 6) if costs else None,
+        "metrics": {m: describe(c.values(m, order), seed) for m in catalog.order(c.scores)},
+    }
+    sampled = [p for p in order if c.sampled[p]]
+    if sampled:  # repeats > 1: mean over items of the per-item std. dev. across samples
+        out["samples_per_item"] = c.samples_per_item
+        out["spread"] = {m: round(sum(col.values[p] for p in sampled if col.present[p]) / len(sampled), 6)
+                         for m, col in ((m, c.spread[m]) for m in catalog.order(c.spread))}
+    return out
+
+
+def write_metrics(run_dir: Path, scan: RunScan | None = None) -> dict[str, Any]:
+    """metrics.json from a scan of the run (one is made when not given)."""
+    scan = scan or scan_run(run_dir)
+    manifest = scan.manifest
+    metrics = metrics_of(scan.systems, list(manifest.get("systems", {})), int(manifest.get("seed", 0)),
+                         catalog_of(manifest))
     write_json(run_dir / "metrics.json", metrics)
     return metrics
 
 
-def read_metrics(run_dir: Path) -> dict[str, Any]:
+def read_metrics(run_dir: Path, scan: RunScan | None = None) -> dict[str, Any]:
+    """metrics.json, written first if the folder has none."""
     path = run_dir / "metrics.json"
     if not path.exists():
-        return write_metrics(run_dir)
+        return write_metrics(run_dir, scan)
     return json.loads(path.read_text(encoding="utf-8"))
