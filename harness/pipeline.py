@@ -22,11 +22,13 @@ def write_outputs(run_dir: Path, warn: Callable[[str], None]) -> None:
     from harness.report.html import write_html_report
     from harness.report.markdown import write_markdown_report
     from harness.results.metrics import write_metrics
+    from harness.results.scan import scan_run
 
-    write_metrics(run_dir)
+    scan = scan_run(run_dir)  # one read of records.jsonl for all three (the reports re-read only what they show)
+    write_metrics(run_dir, scan)
     try:
-        write_markdown_report(run_dir)
-        write_html_report(run_dir)
+        write_markdown_report(run_dir, scan)
+        write_html_report(run_dir, scan=scan)
     except Exception as exc:  # the reports can be rebuilt from the folder
         warn(f"could not write the reports ({one_line(exc)}); "
              f"records are complete — rebuild with `sumbench report {run_dir}`")

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.analysis.compare import PairResult, Side, pair, resolve_sides
-from harness.results.rundata import RunData, load_run_data
-from harness.results.store import load_run
+from harness.results.rundata import load_run_data
+from harness.results.scan import read_selected
 
 TOP_CHANGED = 10
 
@@ -33,19 +33,18 @@ def plan_sides(run_a: Path, run_b: Path | None, sys_a: str | None, sys_b: str | 
     return [sides] if sides is not None else []
 
 
-def _summaries(run: RunData) -> dict[tuple[str, str], str]:
-    _, records = load_run(run.path)
-    return {(r.system, r.item_id): r.summary or "" for r in records}
+def _summaries(side: Side, items: set[str]) -> dict[str, str]:
+    """item -> the side's summary, for the few items shown (read from the file, not held for all)."""
+    return {r.item_id: r.summary or "" for r in read_selected(side.run.path, items) if r.system == side.system.name}
 
 
-def changed_items(a: Side, b: Side, metric: str, summaries: dict[Path, dict[tuple[str, str], str]]) -> list[dict[str, Any]]:
+def changed_items(a: Side, b: Side, metric: str) -> list[dict[str, Any]]:
     va, vb = a.system.values(metric), b.system.values(metric)
     common = [i for i in a.system.items if i in va and i in vb]
     top = sorted(common, key=lambda i: (-abs(vb[i] - va[i]), i))[:TOP_CHANGED]
-    sa, sb = summaries[a.run.path], summaries[b.run.path]
+    sa, sb = _summaries(a, set(top)), _summaries(b, set(top))
     return [{"item": i, "a": va[i], "b": vb[i], "diff": vb[i] - va[i],
-             "summary_a": sa.get((a.system.name, i), ""), "summary_b": sb.get((b.system.name, i), "")}
-            for i in top]
+             "summary_a": sa.get(i, ""), "summary_b": sb.get(i, "")} for i in top]
 
 
 def _label(side: Side, two_runs: bool) -> str:
@@ -59,7 +58,7 @@ def _verdict(diff: float | None, better: str | None) -> str:
     return "better" if (diff > 0) == (better == "higher") else "worse"
 
 
-def section(result: PairResult, primary: str | None, summaries: dict[Path, dict[tuple[str, str], str]]) -> dict[str, Any]:
+def section(result: PairResult, primary: str | None) -> dict[str, Any]:
     two_runs = result.a.run is not result.b.run
     rows = []
     for r in result.rows:
@@ -80,17 +79,9 @@ def section(result: PairResult, primary: str | None, summaries: dict[Path, dict[
         notes.append(f"{len(result.only_b)} item(s) only in B: {', '.join(result.only_b[:10])}")
     return {"a": _label(result.a, two_runs), "b": _label(result.b, two_runs), "metrics": rows,
             "primary": metric, "alpha": result.alpha, "notes": notes,
-            "changed": changed_items(result.a, result.b, metric, summaries) if metric else []}
+            "changed": changed_items(result.a, result.b, metric) if metric else []}
 
 
 def build_comparison(run_a: Path, run_b: Path | None, sys_a: str | None, sys_b: str | None,
                      primary: str | None) -> list[dict[str, Any]]:
-    sides = plan_sides(run_a, run_b, sys_a, sys_b)
-    summaries: dict[Path, dict[tuple[str, str], str]] = {}
-    out = []
-    for a, b in sides:
-        for run in (a.run, b.run):
-            if run.path not in summaries:
-                summaries[run.path] = _summaries(run)
-        out.append(section(pair(a, b, None, seed=a.run.seed), primary, summaries))
-    return out
+    return [section(pair(a, b, None, seed=a.run.seed), primary) for a, b in plan_sides(run_a, run_b, sys_a, sys_b)]

@@ -3,8 +3,10 @@
 Reads manifest.json, metrics.json and records.jsonl (never calls a model)
 and, when the suite is still where the manifest says, the articles and
 references. Older runs may lack fields: every lookup degrades to "n/a".
-The per-item payload is compact (scores as arrays aligned with the metric
-list, claim texts once per item) because 500-item runs must stay small.
+Tables and plots come from one scan of every record (compact columns); the
+per-item payload holds at most ``HTML_ITEMS`` items (``report.selection``),
+compact too (scores as arrays aligned with the metric list, claim texts once
+per item), so a 100,000-item run's page stays a few megabytes.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from harness.core.text import (
 )
 from harness.report.faith_spans import faithfulness_spans
 from harness.report.highlight import place_span, segments, to_original
+from harness.report.selection import HTML_ITEMS, Selection, select_items
 from harness.results.metrics import read_metrics
-from harness.results.store import load_run, seal_problem
+from harness.results.scan import RunScan, read_selected, scan_run
+from harness.results.store import seal_problem
 
 
 def direction(metric: str, catalog: Catalog, gate: dict[str, Any] | None = None) -> int:
@@ -46,49 +50,67 @@ class ReportData:
     run_dir: Path
     manifest: dict[str, Any]
     metrics: dict[str, Any]
-    records: list[Record]
+    scan: RunScan  # every record, as columns: the tables and plots
     systems: list[str]
     metric_names: list[str]
     catalog: Catalog
+    records: list[Record] = field(default_factory=list)  # the shown items' records, in full
+    selection: Selection | None = None
     dirs: dict[str, int] = field(default_factory=dict)
     header: dict[str, Any] = field(default_factory=dict)
     table: list[dict[str, Any]] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def seed(self) -> int:
+        seed = self.manifest.get("seed", 0)
+        return seed if isinstance(seed, int) and not isinstance(seed, bool) else 0
 
-def records_warning(run_dir: Path, manifest: dict[str, Any]) -> str | None:
+    @property
+    def primary(self) -> str | None:
+        """The metric the comparison, first scatter and item selection focus on: the most preferred
+        declared primary, else the first metric with a direction."""
+        names = self.metric_names
+        return self.catalog.primary(names) or next((m for m in names if self.dirs.get(m)),
+                                                   names[0] if names else None)
+
+
+def records_warning(run_dir: Path, manifest: dict[str, Any], scan: RunScan | None = None) -> str | None:
     """A sentence when records.jsonl changed after the run: reports still show it, gates refuse it."""
-    problem = seal_problem(run_dir, manifest)
+    problem = scan.seal_problem() if scan is not None else seal_problem(run_dir, manifest)
     return None if problem is None else (
         f"{run_dir / 'records.jsonl'} {problem}: what this report shows may not be what the run "
         "produced (check and compare refuse this run; re-run the suite, or restore the file).")
 
 
-def load_report_data(run_dir: Path) -> ReportData:
-    manifest, records = load_run(run_dir)
-    metrics = read_metrics(run_dir)
-    systems = list(manifest.get("systems") or {})
-    systems += [s for s in dict.fromkeys(r.system for r in records) if s not in systems]
+def load_report_data(run_dir: Path, scan: RunScan | None = None, limit: int = HTML_ITEMS) -> ReportData:
+    """The report's data: figures from every record, full records for at most ``limit`` items."""
+    scan = scan or scan_run(run_dir)
+    manifest = scan.manifest
+    metrics = read_metrics(run_dir, scan)
     names: set[str] = set()
     for s in (metrics.get("systems") or {}).values():
         names |= set(s.get("metrics") or {})
-    for r in records:
-        names |= set(r.scores)
+    for cols in scan.systems.values():
+        names |= cols.names
     gate = ((manifest.get("suite") or {}).get("config") or {}).get("gate") or {}
     catalog = catalog_of(manifest)
-    data = ReportData(run_dir=run_dir, manifest=manifest, metrics=metrics, records=records,
-                      systems=systems, metric_names=catalog.order(names), catalog=catalog)
+    data = ReportData(run_dir=run_dir, manifest=manifest, metrics=metrics, scan=scan,
+                      systems=list(scan.systems), metric_names=catalog.order(names), catalog=catalog)
     data.dirs = {m: direction(m, catalog, gate) for m in data.metric_names}
-    data.header = build_header(run_dir, manifest, records)
-    if tampered := records_warning(run_dir, manifest):
+    data.header = build_header(run_dir, manifest, scan)
+    if tampered := records_warning(run_dir, manifest, scan):
         data.notes.append(tampered)  # the first note: the first thing a reader sees
     if manifest.get("status") != "complete":
         data.notes.append(f"This run's status is {manifest.get('status', 'unknown')!r}: the numbers cover only "
-                          f"the {len(records)} record(s) written so far (resume it with `sumbench run --resume "
+                          f"the {scan.n_records} record(s) written so far (resume it with `sumbench run --resume "
                           f"{run_dir}`).")
     data.table = build_table(data)
-    suite_items = load_suite_items(manifest, {r.item_id for r in records}, data.notes)
+    primary = data.primary
+    data.selection = select_items(scan, primary, data.dirs.get(primary, 0) if primary else 0, limit, data.seed)
+    data.records = read_selected(run_dir, data.selection.ids)
+    suite_items = load_suite_items(manifest, data.selection.ids, data.notes)
     data.items = build_items(data, suite_items)
     return data
 
@@ -97,11 +119,12 @@ def _short(value: Any, n: int = 12) -> str:
     return str(value)[:n] if value else "n/a"
 
 
-def build_header(run_dir: Path, manifest: dict[str, Any], records: list[Record]) -> dict[str, Any]:
+def build_header(run_dir: Path, manifest: dict[str, Any], scan: RunScan) -> dict[str, Any]:
     suite = manifest.get("suite") or {}
     git = manifest.get("git") or {}
     systems = {name: describe_system(desc) for name, desc in (manifest.get("systems") or {}).items()}
-    costs = [r.cost_usd for r in records if r.cost_usd is not None]
+    cols = list(scan.systems.values())
+    costs = [v for c in cols for v in c.cost if not math.isnan(v)]
     dups = manifest.get("duplicates") or {}
     return {
         "suite": suite.get("name", "n/a"),
@@ -112,16 +135,16 @@ def build_header(run_dir: Path, manifest: dict[str, Any], records: list[Record])
         "finished": manifest.get("finished") or "n/a",
         "dataset_sha256": _short(suite.get("dataset_sha256")),
         "suite_sha256": _short(suite.get("sha256")),
-        "n_items": suite.get("n_items", len({r.item_id for r in records})),
+        "n_items": suite.get("n_items", len(scan.items)),
         "git": _short(git.get("commit")) + (" (dirty)" if git.get("dirty") else ""),
         "command": " ".join(manifest.get("command") or []) or "n/a",
         "systems": systems,
-        "records": len(records),
-        "errors": sum(r.error is not None for r in records),
-        "cached": sum(r.cached for r in records),
-        "prompt_tokens": sum(r.usage.prompt_tokens for r in records if r.usage),
-        "completion_tokens": sum(r.usage.completion_tokens for r in records if r.usage),
-        "cost_usd": round(sum(costs), 6) if costs else None,
+        "records": scan.n_records,
+        "errors": sum(sum(c.error) for c in cols),
+        "cached": sum(sum(c.cached) for c in cols),
+        "prompt_tokens": sum(sum(c.prompt_tokens) for c in cols),
+        "completion_tokens": sum(sum(c.completion_tokens) for c in cols),
+        "cost_usd": round(math.fsum(costs), 6) if costs else None,
         "duplicates_policy": dups.get("policy", "n/a"),
         "duplicates": dups.get("items") or {},
         "versions": manifest.get("versions") or {},
@@ -154,11 +177,11 @@ def build_table(data: ReportData) -> list[dict[str, Any]]:
             d = (s.get("metrics") or {}).get(m) or {}
             cells[m] = {"mean": d.get("mean"), "lo": d.get("ci_low"), "hi": d.get("ci_high"),
                         "n": d.get("n", 0), "best": False}
-        recs = [r for r in data.records if r.system == name]
-        costs = [r.cost_usd for r in recs if r.cost_usd is not None]
-        lat = [r.latency_ms for r in recs if r.latency_ms is not None and r.summary is not None]
-        rows.append({"system": name, "cells": cells, "records": len(recs),
-                     "errors": s.get("errors", sum(r.error is not None for r in recs)),
+        c = data.scan.systems[name]
+        costs = [v for v in c.cost if not math.isnan(v)]
+        lat = [v for v in c.latency if not math.isnan(v)]
+        rows.append({"system": name, "cells": cells, "records": len(c),
+                     "errors": s.get("errors", sum(c.error)),
                      "cost_usd": sum(costs) if costs else None,
                      "cost_per_item": sum(costs) / len(costs) if costs else None,
                      "latency_ms": sum(lat) / len(lat) if lat else None})
@@ -195,9 +218,8 @@ def load_suite_items(manifest: dict[str, Any], wanted: set[str], notes: list[str
         return {}
     found: dict[str, Item] = {}
     try:
-        for item in load_suite(path).iter_items():
-            if item.id in wanted:
-                found[item.id] = item
+        for item in load_suite(path).iter_items(only=wanted):
+            found[item.id] = item
     except (UserError, OSError, ValueError) as exc:
         notes.append(f"Article and reference text are not shown: the suite at {raw} no longer loads ({exc}).")
         return {}
@@ -304,4 +326,6 @@ def build_items(data: ReportData, suite_items: dict[str, Item]) -> list[dict[str
                       "refs": list(item.references) if item else [],
                       "claims": list(claims.values()),
                       "recs": {r.system: record_view(r, data.metric_names) for r in recs}})
+        if data.selection is not None and not data.selection.complete:
+            items[-1]["why"] = data.selection.reasons.get(item_id, [])
     return items

@@ -24,6 +24,7 @@ from harness.core.files import write_atomic
 from harness.report.compare import build_comparison, plan_sides
 from harness.report.data import ReportData, load_report_data
 from harness.report.svg import PALETTE, cost_quality, distribution, metric_bars, num
+from harness.results.scan import RunScan
 
 COMPRESS_OVER = 1_000_000  # characters of item JSON above which it is gzipped
 
@@ -66,13 +67,6 @@ def _asset(name: str) -> str:
     return resources.files("harness.report").joinpath("templates", name).read_text(encoding="utf-8")
 
 
-def primary_metric(data: ReportData) -> str | None:
-    """The metric the comparison and first scatter focus on: the most preferred declared primary,
-    else the first metric with a direction."""
-    names = data.metric_names
-    return data.catalog.primary(names) or next((m for m in names if data.dirs.get(m)), names[0] if names else None)
-
-
 def main_metrics(data: ReportData) -> list[str]:
     """The headline metrics shown up front; the rest sit behind a 'more' toggle."""
     main = [m for m in data.metric_names if data.catalog.is_headline(m)]
@@ -84,14 +78,7 @@ def plots(data: ReportData, primary: str | None) -> dict[str, Any]:
     kind = data.catalog.kind
     bars = [(m, metric_bars(m, rows, kind(m))) for m in data.metric_names]
     main = set(main_metrics(data))
-    per_item: dict[str, dict[str, list[float]]] = {m: {s: [] for s in data.systems} for m in data.metric_names}
-    for r in data.records:
-        if r.summary is None:
-            continue
-        for m, v in r.scores.items():
-            if v is not None and math.isfinite(v) and m in per_item:
-                per_item[m].setdefault(r.system, []).append(v)
-    dists = [(m, distribution(m, data.systems, per_item[m], kind(m))) for m in data.metric_names]
+    dists = [(m, distribution(m, data.systems, per_item_values(data, m), kind(m))) for m in data.metric_names]
     has_cost = any(r["cost_per_item"] is not None for r in rows)
     xkey, xlabel = ("cost_per_item", "cost per item (USD)") if has_cost else ("latency_ms", "mean latency per item (ms)")
     notes = []
@@ -112,6 +99,14 @@ def plots(data: ReportData, primary: str | None) -> dict[str, Any]:
             "dists": dists, "scatters": scatters, "scatter_notes": notes,
             "scatter_title": "Quality vs cost" if has_cost else "Quality vs latency",
             "scatter_better": "cheaper" if has_cost else "faster"}
+
+
+def per_item_values(data: ReportData, metric: str) -> dict[str, list[float]]:
+    """Every finite per-item value of ``metric``, per system (all records, not only the shown items)."""
+    out = {}
+    for name, cols in data.scan.systems.items():
+        out[name] = [v for v in cols.values(metric, range(len(cols))) if math.isfinite(v)]
+    return out
 
 
 def check_report_args(run_dir: Path, out: Path | None, compare: Path | None, sys_a: str | None,
@@ -141,19 +136,21 @@ def data_block(payload: dict[str, Any], compress_over: int) -> tuple[str, str]:
 
 
 def render_report(run_dir: Path, compare: Path | None = None, sys_a: str | None = None,
-                  sys_b: str | None = None, compress_over: int = COMPRESS_OVER) -> str:
+                  sys_b: str | None = None, compress_over: int = COMPRESS_OVER, scan: RunScan | None = None) -> str:
     import jinja2
 
     from harness.core.version import __version__
     from harness.results.store import utc_now
 
-    data = load_report_data(run_dir)
-    primary = primary_metric(data)
+    data = load_report_data(run_dir, scan)
+    primary = data.primary
     cmp = build_comparison(run_dir, compare, sys_a, sys_b, primary)
     css, js = _asset("report.css"), _asset("report.js")
     payload = {"systems": data.systems, "metrics": data.metric_names, "main": main_metrics(data),
                "dir": data.dirs, "counts": [m for m in data.metric_names if data.catalog.kind(m) == "count"],
                "primary": primary, "items": data.items}
+    if not data.selection.complete:
+        payload["total_items"] = data.selection.total
     encoding, data_text = data_block(payload, compress_over)
     env = jinja2.Environment(loader=jinja2.PackageLoader("harness.report", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
@@ -163,7 +160,8 @@ def render_report(run_dir: Path, compare: Path | None = None, sys_a: str | None 
     return template.render(
         h=data.header, notes=data.notes, table=data.table, metrics=data.metric_names, systems=data.systems,
         dirs=data.dirs, primary=primary, plots=plots(data, primary),
-        comparison=cmp, palette=PALETTE, n_items=len(data.items), version=__version__, generated=utc_now(),
+        comparison=cmp, palette=PALETTE, n_items=len(data.items), selection=data.selection,
+        version=__version__, generated=utc_now(),
         css=jinja2.utils.markupsafe.Markup(css), js=jinja2.utils.markupsafe.Markup(js),
         data_encoding=encoding, data_text=jinja2.utils.markupsafe.Markup(data_text),
         csp=f"default-src 'none'; style-src {csp_hash(css)}; script-src {csp_hash(js)}; img-src data:; "
@@ -172,10 +170,10 @@ def render_report(run_dir: Path, compare: Path | None = None, sys_a: str | None 
 
 def write_html_report(run_dir: Path, out: Path | None = None, compare: Path | None = None,
                       sys_a: str | None = None, sys_b: str | None = None,
-                      compress_over: int = COMPRESS_OVER) -> Path:
+                      compress_over: int = COMPRESS_OVER, scan: RunScan | None = None) -> Path:
     """Render and write atomically; returns the path written."""
     _check_out(out)
-    html = render_report(run_dir, compare, sys_a, sys_b, compress_over)
+    html = render_report(run_dir, compare, sys_a, sys_b, compress_over, scan)
     path = out or run_dir / "report.html"
     write_atomic(path, html)
     return path

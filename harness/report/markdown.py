@@ -1,6 +1,10 @@
 """Human-readable output of a run: the terminal table and report.md.
 
-Reads run folders only; never calls a model.
+Reads run folders only; never calls a model. report.md lists every item of a
+run with at most ``MD_ITEMS`` items; a bigger run gets a selection (the worst,
+the largest spread between systems, failed, flagged, a seeded sample: see
+``report.selection``) and its failures grouped by message, so it stays a file
+someone can read.
 """
 
 from __future__ import annotations
@@ -10,10 +14,13 @@ from typing import Any
 
 from harness.core.files import write_atomic
 from harness.core.metrics import Catalog, catalog_of
+from harness.core.models import Record
 from harness.core.table import render_text_table
 from harness.report.data import records_warning
+from harness.report.selection import MD_ITEMS, Selection, select_items
 from harness.results.metrics import read_metrics
-from harness.results.store import load_run, read_manifest
+from harness.results.scan import RunScan, read_selected, scan_run
+from harness.results.store import read_manifest
 
 
 def fmt(kind: str | None, value: float | None) -> str:
@@ -60,27 +67,42 @@ def md_escape(text: str) -> str:
             .replace(">", "&gt;").replace("[", "\\[").replace("]", "\\]").replace("\n", " "))
 
 
-def write_markdown_report(run_dir: Path) -> Path:
-    manifest, records = load_run(run_dir)
-    metrics = read_metrics(run_dir)
+def write_markdown_report(run_dir: Path, scan: RunScan | None = None) -> Path:
+    """report.md: run facts, the systems table (every record) and at most ``MD_ITEMS`` items in full."""
+    scan = scan or scan_run(run_dir)
+    manifest = scan.manifest
+    metrics = read_metrics(run_dir, scan)
     # tolerate hand-made or older manifests: every field but status may be missing
     suite = manifest.get("suite") if isinstance(manifest.get("suite"), dict) else {}
     git = manifest.get("git") if isinstance(manifest.get("git"), dict) else {}
-    n_items = suite.get("n_items", len({r.item_id for r in records}))
+    n_items = suite.get("n_items", len(scan.items))
     out = [f"# sumbench run: {md_escape(str(suite.get('name', run_dir.name)))}", "",
            f"- run: `{run_dir.name}` — status **{manifest['status']}**",
            f"- started {manifest.get('started')}, finished {manifest.get('finished')}",
            f"- dataset sha256 `{str(suite.get('dataset_sha256') or 'n/a')[:12]}`, {n_items} items",
            f"- git {str(git.get('commit') or 'n/a')[:12]}" + (" (dirty)" if git.get("dirty") else ""), ""]
-    tampered = records_warning(run_dir, manifest)
+    tampered = records_warning(run_dir, manifest, scan)
     if tampered:
         out[2:2] = [f"**Warning:** {md_escape(tampered)}", ""]  # right under the title
     dups = manifest.get("duplicates", {}).get("items", {})
     if dups:
         out += ["## Duplicated paragraphs removed before summarizing", ""]
-        out += [f"- `{md_escape(k)}`: {md_escape(v)}" for k, v in dups.items()] + [""]
-    out += ["## Systems (mean, 95% bootstrap CI)", ""]
+        shown = list(dups.items())[:MD_ITEMS]
+        out += [f"- `{md_escape(k)}`: {md_escape(v)}" for k, v in shown]
+        if len(dups) > len(shown):
+            out.append(f"- … and {len(dups) - len(shown)} more (manifest.json, `duplicates.items`)")
+        out.append("")
     catalog = catalog_of(manifest)
+    out += systems_table(metrics, catalog)
+    out += ["", "## Items", ""]
+    out += items_section(run_dir, scan, catalog)
+    path = run_dir / "report.md"
+    write_atomic(path, "\n".join(out) + "\n")
+    return path
+
+
+def systems_table(metrics: dict[str, Any], catalog: Catalog) -> list[str]:
+    out = ["## Systems (mean, 95% bootstrap CI)", ""]
     cols = metric_names(metrics, catalog)
     out.append("| system | " + " | ".join(cols) + " | errors |")
     out.append("|---" * (len(cols) + 2) + "|")
@@ -94,22 +116,76 @@ def write_markdown_report(run_dir: Path) -> Path:
                 kind = catalog.kind(c)
                 cells.append(f"{fmt(kind, m['mean'])} [{fmt(kind, m['ci_low'])}, {fmt(kind, m['ci_high'])}]")
         out.append(f"| {md_escape(name)} | " + " | ".join(cells) + f" | {s['errors']} |")
-    out += ["", "## Items", ""]
-    for r in sorted(records, key=lambda r: (r.item_id, r.system)):
-        out.append(f"### `{md_escape(r.item_id)}` — {md_escape(r.system)}")
+    return out
+
+
+def items_section(run_dir: Path, scan: RunScan, catalog: Catalog) -> list[str]:
+    """Every item of a small run; for a big one the selection, said as such, and its failures."""
+    metric = _primary(scan, catalog)
+    seed = scan.manifest.get("seed", 0)
+    sel = select_items(scan, metric, {"higher": 1, "lower": -1}.get(catalog.direction(metric) or "", 0)
+                       if metric else 0, MD_ITEMS, seed if isinstance(seed, int) else 0)
+    if sel.complete:  # as it always was: every record, by item and system
+        return [line for r in sorted(read_selected(run_dir, sel.ids), key=lambda r: (r.item_id, r.system))
+                for line in record_lines(r, catalog, None)]
+    rank = {item: k for k, item in enumerate(sel.reasons)}  # in pick order: failed, worst, spread, ...
+    out = selection_intro(sel) + failures_by_error(scan)
+    for r in sorted(read_selected(run_dir, sel.ids), key=lambda r: (rank[r.item_id], r.system)):
+        out += record_lines(r, catalog, sel.reasons[r.item_id])
+    return out
+
+
+def _primary(scan: RunScan, catalog: Catalog) -> str | None:
+    names = catalog.order({m for c in scan.systems.values() for m in c.scores})
+    return catalog.primary(names) or next((m for m in names if catalog.direction(m)), None)
+
+
+def selection_intro(sel: Selection) -> list[str]:
+    groups = "; ".join(f"{why}: {n}" for why, n in sel.groups.items())
+    out = [f"This run has {sel.total:,} items; {len(sel.reasons):,} are listed below ({md_escape(groups)}). "
+           f"The other {sel.left_out:,} are left out here: every record is in records.jsonl, and the table "
+           "above uses all of them.", ""]
+    return out
+
+
+def failures_by_error(scan: RunScan, ids_per_error: int = 20, max_groups: int = 50) -> list[str]:
+    """Each failure message (the item's id taken out) with its count and first item ids, so every
+    failed record is accounted for in a few lines however many there are."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for name, cols in scan.systems.items():
+        for item, p in cols.latest().items():
+            if cols.error[p]:
+                message = cols.error_text.get(p, "error").replace(item, "{item}")
+                groups.setdefault((name, message), []).append(item)
+    if not groups:
+        return []
+    out = ["### Failed records, by error", ""]
+    ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    for (name, err), items in ranked[:max_groups]:
+        shown = ", ".join(f"`{md_escape(i)}`" for i in sorted(items)[:ids_per_error])
+        more = f" and {len(items) - ids_per_error:,} more" if len(items) > ids_per_error else ""
+        out.append(f"- {md_escape(name)}, {len(items):,} × {md_escape(err)}: {shown}{more}")
+    if len(ranked) > max_groups:
+        rest = sum(len(items) for _, items in ranked[max_groups:])
+        out.append(f"- … {rest:,} more failed records with {len(ranked) - max_groups:,} other messages "
+                   "(see 'error' in records.jsonl)")
+    return out + [""]
+
+
+def record_lines(r: Record, catalog: Catalog, why: list[str] | None) -> list[str]:
+    out = [f"### `{md_escape(r.item_id)}` — {md_escape(r.system)}", ""]
+    if why:
+        out += [f"*shown as: {md_escape('; '.join(why))}*", ""]
+    if r.error:
+        out.append(f"**error:** {md_escape(r.error)}")
+    if r.summary is not None:
+        out += ["> " + md_escape(line) for line in r.summary.splitlines() or [""]]
         out.append("")
-        if r.error:
-            out.append(f"**error:** {md_escape(r.error)}")
-        if r.summary is not None:
-            out += ["> " + md_escape(line) for line in r.summary.splitlines() or [""]]
+        out.append(" · ".join(f"{k} {fmt(catalog.kind(k), v)}" for k, v in r.scores.items()))
+        ck = r.details.get("checklist") or {}
+        if ck.get("missed") or ck.get("violated"):
             out.append("")
-            out.append(" · ".join(f"{k} {fmt(catalog.kind(k), v)}" for k, v in r.scores.items()))
-            ck = r.details.get("checklist") or {}
-            if ck.get("missed") or ck.get("violated"):
-                out.append("")
-                out.append(f"missed: {', '.join(ck.get('missed', [])) or 'none'}; "
-                           f"violated: {', '.join(ck.get('violated', [])) or 'none'}")
-        out.append("")
-    path = run_dir / "report.md"
-    write_atomic(path, "\n".join(out) + "\n")
-    return path
+            out.append(f"missed: {', '.join(ck.get('missed', [])) or 'none'}; "
+                       f"violated: {', '.join(ck.get('violated', [])) or 'none'}")
+    out.append("")
+    return out

@@ -175,7 +175,8 @@
         f.err ? el("span", {"class": "flag err"}, f.err + " error") : null,
         f.miss ? el("span", {"class": "flag miss"}, f.miss + " missed") : null,
         f.viol ? el("span", {"class": "flag viol"}, f.viol + " violated") : null,
-        f.dup ? el("span", {"class": "flag"}, f.dup + " dup ¶") : null));
+        f.dup ? el("span", {"class": "flag"}, f.dup + " dup ¶") : null,
+        (it.why || []).length ? el("span", {"class": "flag why", title: "why this item is shown: " + it.why.join("; ")}, it.why[0]) : null));
       if (i === selected) tr.classList.add("sel");
       tr.setAttribute("tabindex", "0");
       tr.addEventListener("click", function () { openItem(i, true); });
@@ -183,7 +184,8 @@
       frag.appendChild(tr);
     });
     body.appendChild(frag);
-    document.getElementById("itemcount").textContent = "showing " + order.length + " of " + ITEMS.length + " items";
+    document.getElementById("itemcount").textContent = "showing " + order.length + " of " + ITEMS.length + " items" +
+      (D.total_items ? " (a selection of the run's " + D.total_items.toLocaleString("en") + ")" : "");
   }
   makeSortable(document.getElementById("itemtable"), function (idx, type, d) {
     sortState = {col: idx, dir: d};
@@ -267,6 +269,7 @@
     Array.prototype.forEach.call(body.rows, function (tr) { tr.classList.toggle("sel", tr.getAttribute("data-index") === String(i)); });
     det.textContent = "";
     det.appendChild(el("h2", null, "Item ", el("code", null, it.id)));
+    if ((it.why || []).length) det.appendChild(el("p", {"class": "note small"}, "Shown as: " + it.why.join("; ") + "."));
     var side = el("div", {"class": "card"}, el("h3", null, it.refs.length > 1 ? "References" : "Reference"));
     if (!it.refs.length) side.appendChild(el("p", {"class": "muted"}, "Reference not available."));
     it.refs.forEach(function (t) { side.appendChild(el("p", {"class": "ref"}, t)); });
