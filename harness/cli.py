@@ -11,10 +11,11 @@ import argparse
 import errno
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from harness.core.errors import UserError
 from harness.core.version import __version__
+from harness.run.shard import parse_shard  # --shard's type (hashlib only: --help stays fast)
 
 Handler = Callable[[argparse.Namespace], int]
 # Files and folders the user named or must fix (read-only results/, --out naming a file, a full disk):
@@ -31,24 +32,24 @@ def _path_fix(code: int | None) -> str:
     return "check the path: a folder where a folder is expected, a file where a file is"
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
-    return v
+def _number(kind: type, ok: Callable[[Any], bool], expected: str, bounds: str) -> Callable[[str], Any]:
+    """An argparse type: ``kind(text)`` that satisfies ``ok``, else a one-line usage error (exit 2)."""
+    def parse(text: str) -> Any:
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not ok(v):
+            raise argparse.ArgumentTypeError(bounds.format(v=v, text=text))
+        return v
+    return parse
 
 
-def _nonneg_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not v >= 0 or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
-    return v
+_positive_int = _number(int, lambda v: v >= 1, "a whole number", "must be at least 1, got {v}")
+_nonneg_int = _number(int, lambda v: v >= 0, "a whole number", "must be 0 or more, got {v}")
+_nonneg_float = _number(float, lambda v: 0 <= v < float("inf"), "a number", "must be a finite number >= 0, got {text}")
+_probability = _number(float, lambda v: 0 < v < 1, "a number between 0 and 1",
+                       "must be between 0 and 1 (exclusive), got {v}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -61,19 +62,23 @@ def cmd_run(args: argparse.Namespace) -> int:
                       out=Path(args.out) if args.out else None, keep_duplicates=args.keep_duplicates,
                       argv=list(args.argv), progress="auto", dry_run=args.dry_run,
                       no_cache=args.no_cache, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-                      max_cost=args.max_cost, strict=args.strict)
+                      max_cost=args.max_cost, strict=args.strict, workers=args.workers, shard=args.shard)
     suite_arg = args.suite
-    if args.resume:
-        suite_arg = _resume_options(args, opts)
+    if args.resume:  # finish the run as it was started: its systems, limit, shard and cache, from its manifest
+        from harness.run.resume import apply_resume
+
+        if args.system or args.limit or args.out or args.dry_run or args.shard:
+            raise UserError("--resume finishes a run as it was started", file=args.resume,
+                            fix="leave out --system, --limit, --shard, --out and --dry-run when resuming")
+        suite_arg = apply_resume(opts, Path(args.resume), args.suite,
+                                 own_cache=not args.cache_dir and not args.no_cache)
     elif suite_arg is None:
         raise UserError("missing SUITE_OR_DIR", fix="name a dataset folder or suite file, or --resume RUN_DIR")
     plan = plan_run(load_suite(suite_arg), opts)
     if args.dry_run:
-        from harness.run.dryrun import dry_run_rows, render_dry_run
-        from harness.run.plan import planned_items, prepare_article
+        from harness.run.dryrun import dry_run_text
 
-        rows = dry_run_rows(plan, planned_items(plan, opts), lambda item: prepare_article(item, opts)[0])
-        print(render_dry_run(rows, plan.skipped))
+        print(dry_run_text(plan, opts))
         return 0
     if opts.out is None and opts.resume is None:  # named here so Ctrl-C can say which folder to resume
         from harness.results.store import new_run_dir
@@ -130,22 +135,16 @@ def _usage_lines(run_dir: Path) -> str:
     return ("\n" + "\n".join(out) + "\n") if out else ""
 
 
-def _resume_options(args: argparse.Namespace, opts: object) -> str:
-    """Fill ``opts`` from the interrupted run's manifest; returns its suite path."""
-    from harness.run.resume import resume_selection
+def cmd_merge(args: argparse.Namespace) -> int:
+    from harness.pipeline import write_outputs
+    from harness.run.merge import merge_runs
+    from harness.run.plan import RunOptions
 
-    if args.system or args.limit or args.out or args.dry_run:
-        raise UserError("--resume finishes a run as it was started", file=args.resume,
-                        fix="leave out --system, --limit, --out and --dry-run when resuming")
-    sel = resume_selection(Path(args.resume), args.suite)
-    opts.resume = Path(args.resume)  # type: ignore[attr-defined]
-    opts.systems, opts.limit, opts.keep_duplicates = sel["systems"], sel["limit"], sel["keep_duplicates"]
-    if not args.cache_dir and not args.no_cache:  # same cache as the interrupted run, unless told otherwise
-        opts.no_cache = sel["cache"].get("enabled") is False  # type: ignore[attr-defined]
-        if sel["cache"].get("dir"):
-            opts.cache_dir = Path(sel["cache"]["dir"])  # type: ignore[attr-defined]
-    opts.strict = True  # a system of the run that can no longer run must not be silently left unfinished
-    return sel["suite"]
+    warn = RunOptions().warn  # "warning: ..." on stderr, as `run` says it
+    result = merge_runs([Path(p) for p in args.runs], Path(args.out), list(args.argv), args.allow_partial, warn)
+    write_outputs(result.run_dir, warn)  # metrics and reports: the same next step as after `run`
+    print(f"{result.summary()}\n\nrun folder: {result.run_dir}")
+    return 0
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -168,19 +167,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     from harness.report.html import check_report_args, write_html_report
     from harness.report.markdown import console_table, write_markdown_report
     from harness.results.metrics import write_metrics
+    from harness.results.scan import scan_run
     from harness.results.store import read_manifest
 
     run_dir = Path(args.run)
-    manifest = read_manifest(run_dir)  # fails early on a non-run; the writers read the records
+    manifest = read_manifest(run_dir)  # fails early on a non-run
     compare = Path(args.compare) if args.compare else None
     html_out = Path(args.html) if args.html else None
     check_report_args(run_dir, html_out, compare, args.a, args.b)  # a comparison refuses edited records
-    tampered = records_warning(run_dir, manifest)
+    scan = scan_run(run_dir)  # one read of records.jsonl for all three
+    tampered = records_warning(run_dir, manifest, scan)
     if tampered:  # still written: reports are for reading (both carry the same mark); gates refuse
         print(f"warning: {tampered}", file=sys.stderr)
-    write_metrics(run_dir)
-    path = write_markdown_report(run_dir)
-    html = write_html_report(run_dir, out=html_out, compare=compare, sys_a=args.a, sys_b=args.b)
+    write_metrics(run_dir, scan)
+    path = write_markdown_report(run_dir, scan)
+    html = write_html_report(run_dir, out=html_out, compare=compare, sys_a=args.a, sys_b=args.b, scan=scan)
     print(console_table(run_dir))
     print(f"\nwrote {path}\nwrote {html}")
     return 0
@@ -220,96 +221,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     return check(args.run, args.baseline, args.junit, args.markdown, args.system, args.seed)
 
 
-def _probability(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
-    if not 0 < v < 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {v}")
-    return v
-
-
 def cmd_list(args: argparse.Namespace) -> int:
-    if args.what in ("backends", "scorers"):
-        _list_components(args.what)
-        return 0
-    if args.what == "datasets":
-        root = Path("datasets")
-        found = sorted(p.parent for p in root.glob("*/suite.toml")) if root.is_dir() else []
-        if not found:
-            print("no datasets under ./datasets (a dataset is a folder with suite.toml)")
-        for p in found:
-            print(p)
-        return 0
-    root = Path("prompts")
-    found = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
-    if not found:
-        print("no prompts under ./prompts")
-    width = max((len(str(p)) for p in found), default=0)
-    for p in found:
-        print(f"{str(p).ljust(width)}  {_prompt_description(p)}".rstrip())
+    from harness.suite.listing import listing
+
+    print("\n".join(listing(args.what)))
     return 0
 
 
-def _list_components(what: str) -> None:
-    """Each backend or scorer with its docstring's first line; a scorer's metrics below it, with
-    their direction and meaning (what compare, check and the reports go by)."""
-    from harness.core.registry import backends, scorers
-
-    reg = backends if what == "backends" else scorers
-    rows = reg.describe()
-    width = max(len(n) for n, _ in rows)
-    for name, doc in rows:
-        print(f"{name.ljust(width)}  {doc}")
-        for m in reg.get(name).metrics if what == "scorers" else ():
-            print(f"  {m.name}  [{m.direction_text}; {m.kind}] {m.description}")
-
-
-def _prompt_description(path: Path) -> str:
-    """The front matter's description of a summary prompt ('' for other files or invalid ones)."""
-    from harness.suite.prompts import load_prompt
-
-    try:
-        return load_prompt(str(path)).meta.description
-    except UserError:
-        return ""
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sumbench",
-        description="Evaluate summarizers: ROUGE, factual-consistency checklists, comparisons, CI gates.",
-        epilog="exit codes: 0 ok, 1 quality regression / lint errors / failures beyond the error budget, "
-               "2 usage or input error, 130 interrupted (resume the run with --resume)")
-    parser.add_argument("--version", action="version", version=f"sumbench {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    p = sub.add_parser("run", help="summarize and score a suite, writing a run folder")
-    p.add_argument("suite", metavar="SUITE_OR_DIR", nargs="?",
-                   help="dataset folder with suite.toml, a suite file, or a name (optional with --resume)")
-    p.add_argument("--system", action="append", metavar="NAME", help="run only this system (repeatable)")
-    p.add_argument("--limit", type=_positive_int, metavar="N", help="only the first N items")
-    p.add_argument("--concurrency", type=_positive_int, metavar="N", help="parallel requests (default: suite's, 8)")
-    p.add_argument("--out", metavar="DIR", help="write the run here instead of results/<timestamp>_<suite>_<id>")
-    p.add_argument("--keep-duplicates", action="store_true",
-                   help="do not remove repeated paragraphs from articles before summarizing")
-    p.add_argument("--resume", metavar="RUN_DIR", help="finish an interrupted run folder (no duplicates, no re-requests)")
-    p.add_argument("--dry-run", action="store_true",
-                   help="make no request; print requests, cached answers, estimated tokens and cost per system")
-    p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
-    p.add_argument("--cache-dir", metavar="DIR", help="response cache folder (default: $SUMBENCH_CACHE_DIR or "
-                   "~/.cache/sumbench)")
-    p.add_argument("--max-cost", type=_nonneg_float, metavar="USD",
-                   help="stop starting requests once the run has spent this much (status interrupted; resumable)")
-    p.add_argument("--strict", action="store_true", help="a system whose API key is missing is an error, not a skip")
-    p.set_defaults(func=cmd_run)
-
-    p = sub.add_parser("lint", help="check a dataset for duplicated paragraphs, bad patterns, unsupported claims")
-    p.add_argument("suite", metavar="SUITE_OR_DIR")
-    p.add_argument("--strict", action="store_true", help="warnings also make the exit code 1")
-    p.set_defaults(func=cmd_lint)
-
+def _add_reader_parsers(sub: Any) -> None:
+    """report, compare and check: the commands that read finished run folders."""
     p = sub.add_parser("report", help="rebuild metrics.json, report.md and report.html of a run folder")
     p.add_argument("run", metavar="RUN_DIR")
     p.add_argument("--compare", metavar="RUN_B", help="add paired differences against another run (B − A)")
@@ -340,6 +260,54 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--system", action="append", metavar="NAME", help="gate only this system (repeatable)")
     p.add_argument("--seed", type=int, metavar="N", help="resampling seed (default: the run's [run] seed)")
     p.set_defaults(func=cmd_check)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sumbench",
+        description="Evaluate summarizers: ROUGE, factual-consistency checklists, comparisons, CI gates.",
+        epilog="exit codes: 0 ok, 1 quality regression / lint errors / failures beyond the error budget, "
+               "2 usage or input error, 130 interrupted (resume the run with --resume)")
+    parser.add_argument("--version", action="version", version=f"sumbench {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("run", help="summarize and score a suite, writing a run folder")
+    p.add_argument("suite", metavar="SUITE_OR_DIR", nargs="?",
+                   help="dataset folder with suite.toml, a suite file, or a name (optional with --resume)")
+    p.add_argument("--system", action="append", metavar="NAME", help="run only this system (repeatable)")
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="only the first N items")
+    p.add_argument("--concurrency", type=_positive_int, metavar="N", help="parallel requests (default: suite's, 8)")
+    p.add_argument("--out", metavar="DIR", help="write the run here instead of results/<timestamp>_<suite>_<id>")
+    p.add_argument("--keep-duplicates", action="store_true",
+                   help="do not remove repeated paragraphs from articles before summarizing")
+    p.add_argument("--resume", metavar="RUN_DIR", help="finish an interrupted run folder (no duplicates, no re-requests)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="make no request; print requests, cached answers, estimated tokens and cost per system")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
+    p.add_argument("--cache-dir", metavar="DIR", help="response cache folder (default: $SUMBENCH_CACHE_DIR or "
+                   "~/.cache/sumbench)")
+    p.add_argument("--max-cost", type=_nonneg_float, metavar="USD",
+                   help="stop starting requests once the run has spent this much (status interrupted; resumable)")
+    p.add_argument("--strict", action="store_true", help="a system whose API key is missing is an error, not a skip")
+    p.add_argument("--workers", type=_nonneg_int, metavar="N",
+                   help="scoring processes (default: the usable CPUs; 0 scores in the sumbench process)")
+    p.add_argument("--shard", type=parse_shard, metavar="I/N",
+                   help="run only shard I of N (items split by a stable hash of their id); merge the "
+                        "shards' run folders with `sumbench merge`")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("merge", help="join the run folders of a suite's shards (run --shard I/N) into one run")
+    p.add_argument("runs", metavar="RUN", nargs="+", help="the shards' run folders, in any order")
+    p.add_argument("--out", metavar="DIR", required=True, help="write the merged run here (a new or empty folder)")
+    p.add_argument("--allow-partial", action="store_true", help="merge what is there (status partial: check refuses it)")
+    p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser("lint", help="check a dataset for duplicated paragraphs, bad patterns, unsupported claims")
+    p.add_argument("suite", metavar="SUITE_OR_DIR")
+    p.add_argument("--strict", action="store_true", help="warnings also make the exit code 1")
+    p.set_defaults(func=cmd_lint)
+
+    _add_reader_parsers(sub)
 
     p = sub.add_parser("list", help="list backends, scorers, prompts or datasets")
     p.add_argument("what", choices=["backends", "scorers", "prompts", "datasets"])

@@ -102,7 +102,14 @@ def load_report_data(run_dir: Path, scan: RunScan | None = None, limit: int = HT
     data.header = build_header(run_dir, manifest, scan)
     if tampered := records_warning(run_dir, manifest, scan):
         data.notes.append(tampered)  # the first note: the first thing a reader sees
-    if manifest.get("status") != "complete":
+    missing = (manifest.get("merged") or {}).get("missing") or []
+    if manifest.get("shard"):
+        data.notes.append(f"This run is shard {manifest['shard']} of a sharded run: it covers only that part of "
+                          "the suite's items (join the shards with `sumbench merge`).")
+    if missing:
+        data.notes.append(f"This run is a partial merge: shard(s) {', '.join(map(str, missing))} are missing, so "
+                          f"the numbers cover only the {scan.n_records} record(s) of the merged shards.")
+    elif manifest.get("status") != "complete":
         data.notes.append(f"This run's status is {manifest.get('status', 'unknown')!r}: the numbers cover only "
                           f"the {scan.n_records} record(s) written so far (resume it with `sumbench run --resume "
                           f"{run_dir}`).")

@@ -71,6 +71,15 @@ class RunData:
 
     def require_complete(self) -> None:
         status = self.manifest.get("status")
+        missing = (self.manifest.get("merged") or {}).get("missing") if status == "partial" else None
+        if isinstance(missing, list) and missing:  # merge --allow-partial: reports read it, gates must not
+            raise UserError(f"run is a partial merge: shard(s) {', '.join(map(str, missing))} missing",
+                            file=self.path / "manifest.json", fix="run the missing shards (sumbench run SUITE "
+                            "--shard I/N) and merge them all, without --allow-partial")
+        if self.manifest.get("shard"):  # a complete shard is still only part of the suite's items
+            raise UserError(f"run is shard {self.manifest['shard']} of a sharded run: a gate would judge only "
+                            "its part of the items", file=self.path / "manifest.json",
+                            fix="merge every shard (sumbench merge RUN... --out DIR) and check the merged folder")
         if status != "complete":
             raise UserError(f"run status is {status!r}, not 'complete'", file=self.path / "manifest.json",
                             fix="finish the run first (run the suite again, or resume it) so every item is scored")

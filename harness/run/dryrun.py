@@ -11,6 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from harness.core.table import render_text_table
+from harness.run.plan import Plan, RunOptions, planned_items, prepare_article
+from harness.run.shard import shard_label
+
+
+def dry_run_text(plan: Plan, opts: RunOptions) -> str:
+    """The whole ``--dry-run`` answer: the run's own items (``--limit``, then ``--shard``), each
+    article as the run would send it."""
+    rows = dry_run_rows(plan, planned_items(plan, opts), lambda item: prepare_article(item, opts)[0])
+    text = render_dry_run(rows, plan.skipped)
+    return text + (f"\nshard {shard_label(opts.shard)}: {plan.n_items} item(s)" if opts.shard else "")
 
 
 def dry_run_rows(plan: Any, items: Any, prepare: Any) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from harness.results.store import (
 from harness.run.budget import Budget
 from harness.run.plan import Plan, RunOptions
 from harness.run.resume import check_same_suite, load_resume
+from harness.run.shard import shard_label
 from harness.run.tally import Tally
 
 
@@ -54,7 +55,10 @@ class RunFolder:
 
 
 def manifest_for(plan: Plan, opts: RunOptions, run_dir: Path) -> dict[str, Any]:
+    """A new run's manifest. A sharded run says ``"shard": "I/N"`` (top level, for `merge`; and in
+    ``selection``, so `--resume` runs the same shard); an unsharded one has no such key."""
     suite = plan.suite
+    shard = {"shard": shard_label(opts.shard)} if opts.shard else {}
     return {
         "format_version": FORMAT_VERSION,
         "status": "running",
@@ -62,6 +66,7 @@ def manifest_for(plan: Plan, opts: RunOptions, run_dir: Path) -> dict[str, Any]:
         "finished": None,
         "run_dir": str(run_dir),
         "command": ["sumbench", *opts.argv],
+        **shard,
         "suite": {
             "name": suite.config.name,
             "path": str(suite.path),
@@ -73,7 +78,7 @@ def manifest_for(plan: Plan, opts: RunOptions, run_dir: Path) -> dict[str, Any]:
         },
         "systems": {cfg.name: {**backend.describe(), "repeats": cfg.repeats} for cfg, backend in plan.systems},
         "selection": {"suite": str(suite.path.resolve()), "systems": [cfg.name for cfg, _ in plan.systems],
-                      "limit": opts.limit},
+                      "limit": opts.limit, **shard},
         "skipped": plan.skipped,
         "cache": {"enabled": plan.cache is not None, "dir": str(plan.cache.root) if plan.cache else None},
         "scoring": {name: sc.settings() for name, sc in plan.scorers},

@@ -19,6 +19,7 @@ from harness.core.metrics import Catalog
 from harness.core.models import Item
 from harness.core.registry import backends, scorers
 from harness.core.text import describe_duplicates, remove_duplicate_paragraphs
+from harness.run.shard import in_shard, shard_label
 from harness.suite.config import SystemConfig
 from harness.suite.datasets import Suite
 
@@ -41,6 +42,8 @@ class RunOptions:
     max_cost: float | None = None  # USD; stop starting requests once spent
     strict: bool = False  # a system whose key is missing is an error, not a skip
     scoring_process: bool | None = None  # CPU scorers in a helper process; None = when >= AUTO_PROCESS_PAIRS
+    workers: int | None = None  # scoring processes (--workers); None = the usable CPUs, 0 = score in-process
+    shard: tuple[int, int] | None = None  # (I, N) with 1 <= I <= N: run only the items of shard I of N
     on_first_request: Callable[[], None] | None = None  # called once the first request is on its way
 
 
@@ -97,7 +100,13 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
                               fix=f"add {name!r} to scorers = [...] or remove the table")
     if opts.limit is not None:
         n_items = min(n_items, opts.limit)
-    return Plan(suite=suite, systems=systems, scorers=built, n_items=n_items, skipped=skipped, cache=cache)
+    plan = Plan(suite=suite, systems=systems, scorers=built, n_items=n_items, skipped=skipped, cache=cache)
+    if opts.shard is not None:  # one more pass over the items: progress and manifest count this shard's
+        plan.n_items = sum(1 for _ in planned_items(plan, opts))
+        if plan.n_items == 0:
+            opts.warn(f"shard {shard_label(opts.shard)} has none of the {n_items} item(s); its run folder will "
+                      "have no records (it still counts as a shard for `sumbench merge`)")
+    return plan
 
 
 def _warn_config(systems: list[tuple[SystemConfig, Any]], opts: RunOptions) -> None:
@@ -134,11 +143,16 @@ def create_scorer(suite: Suite, name: str, cache: Cache | None) -> Any:
 
 
 def planned_items(plan: Plan, opts: RunOptions) -> Iterator[Item]:
-    """The suite's items in order, up to ``--limit``."""
+    """The suite's items in order: the first ``--limit`` of them, then of those the ones in ``--shard``.
+
+    Limit first, so the N shards of ``--limit 100`` are together exactly the unsharded ``--limit 100``
+    (a limit after sharding would take each shard's first 100, a different set for every N).
+    """
     for n, item in enumerate(plan.suite.iter_items()):
         if opts.limit is not None and n >= opts.limit:
             return
-        yield item
+        if in_shard(item.id, opts.shard):
+            yield item
 
 
 def prepare_article(item: Item, opts: RunOptions, manifest: dict[str, Any] | None = None) -> tuple[str, list[int]]:

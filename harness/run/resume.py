@@ -6,7 +6,8 @@ short. Resuming drops that partial line, keeps every complete record (errors
 included: they are results too), and asks the runner for the missing
 (item, system) pairs only, so nothing is requested or written twice. The
 suite must be unchanged: a different suite or dataset would mix two
-experiments in one folder.
+experiments in one folder. The run resumes as it was started, from its manifest's
+``selection``: the same systems, ``--limit`` and ``--shard``.
 
 A run interrupted by Ctrl-C or --max-cost was sealed (manifest ``records_sha256``)
 as it stopped. If its records.jsonl changed since, resuming is refused: the
@@ -17,6 +18,7 @@ numbers into a run that every later check accepts. A killed run has no seal
 
 from __future__ import annotations
 
+from argparse import ArgumentTypeError
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,8 @@ from harness.results.store import (
     read_records,
     verify_seal,
 )
+from harness.run.plan import RunOptions
+from harness.run.shard import Shard, parse_shard
 from harness.run.tally import Tally
 
 
@@ -61,6 +65,7 @@ def load_resume(run_dir: Path) -> ResumeState:
     manifest = read_manifest(run_dir)
     verify_seal(run_dir, manifest)  # before parsing or trimming: the file must be as it was sealed
     records = list(read_records(run_dir / "records.jsonl"))
+    _refuse_partial_merge(run_dir, manifest)
     status = manifest.get("status")
     if status == "complete":
         raise UserError("this run is already complete; nothing to resume", file=run_dir / "manifest.json",
@@ -77,6 +82,13 @@ def load_resume(run_dir: Path) -> ResumeState:
         state.spent_usd += spent_by(r)
         state.tally.add(r)
     return state
+
+
+def _refuse_partial_merge(run_dir: Path, manifest: dict[str, Any]) -> None:
+    """`merge --allow-partial` wrote it: its missing shards are other run folders' to finish."""
+    if manifest.get("status") == "partial":
+        raise UserError("this run is a partial merge of shards; it cannot be resumed", file=run_dir / "manifest.json",
+                        fix="run the missing shards (sumbench run SUITE --shard I/N) and merge them all again")
 
 
 def spent_by(record: Any) -> float:
@@ -99,8 +111,9 @@ def check_same_suite(state: ResumeState, suite_text: str, dataset_sha256: str) -
 
 
 def resume_selection(run_dir: Path, suite_arg: str | None) -> dict[str, Any]:
-    """What the interrupted run was started with: suite path, systems, limit, duplicate policy."""
+    """What the interrupted run was started with: suite path, systems, limit, shard, duplicate policy."""
     manifest = read_manifest(run_dir)  # the records are read (and their seal checked) by load_resume
+    _refuse_partial_merge(run_dir, manifest)  # before the suite is loaded and validated
     sel = manifest.get("selection") or {}
     recorded = sel.get("suite") or manifest.get("suite", {}).get("path")
     if not recorded:
@@ -113,6 +126,31 @@ def resume_selection(run_dir: Path, suite_arg: str | None) -> dict[str, Any]:
             raise UserError(f"this run used the suite {recorded}, not {suite_arg}", file=run_dir / "manifest.json",
                             fix="leave out the suite argument when resuming (the run remembers it)")
     return {"suite": recorded, "systems": list(sel.get("systems") or manifest.get("systems", {})),
-            "limit": sel.get("limit"),
+            "limit": sel.get("limit"), "shard": _recorded_shard(run_dir, sel),
             "keep_duplicates": manifest.get("duplicates", {}).get("policy") == "keep",
             "cache": manifest.get("cache") or {}}
+
+
+def _recorded_shard(run_dir: Path, selection: dict[str, Any]) -> Shard | None:
+    if selection.get("shard") is None:
+        return None
+    try:
+        return parse_shard(selection["shard"])
+    except ArgumentTypeError as exc:
+        raise UserError(f"the manifest's selection.shard is not a shard: {exc}", file=run_dir / "manifest.json",
+                        fix="start a new run without --resume") from None
+
+
+def apply_resume(opts: RunOptions, run_dir: Path, suite_arg: str | None, own_cache: bool) -> str:
+    """Set ``opts`` as the interrupted run was started (systems, limit, shard, duplicate policy);
+    returns its suite path. ``own_cache``: use the run's own response cache (the user named none)."""
+    sel = resume_selection(run_dir, suite_arg)
+    opts.resume = run_dir
+    opts.systems, opts.limit, opts.keep_duplicates = sel["systems"], sel["limit"], sel["keep_duplicates"]
+    opts.shard = sel["shard"]
+    if own_cache:  # same cache as the interrupted run, unless told otherwise
+        opts.no_cache = sel["cache"].get("enabled") is False
+        if sel["cache"].get("dir"):
+            opts.cache_dir = Path(sel["cache"]["dir"])
+    opts.strict = True  # a system of the run that can no longer run must not be silently left unfinished
+    return sel["suite"]

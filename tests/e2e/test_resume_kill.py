@@ -128,7 +128,8 @@ def test_ctrl_c_marks_interrupted_keeps_paid_results_and_resumes(tmp_path, monke
         assert proc.returncode == 130 and b"Traceback" not in err
         m = json.loads((out / "manifest.json").read_text())
         assert m["status"] == "interrupted"
-        assert m["scoring_process"] == {"used": scoring_process == "1", "stopped": None}
+        assert m["scoring_process"] == {"used": scoring_process == "1", "workers": int(scoring_process),
+                                        "stopped": None, "workers_stopped": 0}
         recorded = len(lines(out / "records.jsonl"))
         assert 4 <= recorded < n_items
         answered = srv.outcomes["ok"]
