@@ -60,3 +60,37 @@ def test_default_location_follows_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("SUMBENCH_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "sumbench"
+
+
+_WRITER = """
+import sys
+from harness.backends.cache import Cache
+cache, tag = Cache(sys.argv[1]), sys.argv[2]
+for round_ in range(40):
+    for k in range(25):
+        cache.put(f"{k:064x}", {"text": f"{tag} answer {k} " + "x" * 4000})
+"""
+
+
+def test_processes_sharing_one_cache_folder_never_see_half_an_entry(tmp_path):
+    """Shards on several machines may share --cache-dir: two writers and a reader on the same
+    keys at once; every read is a whole entry from one writer or a miss, never a torn one."""
+    import subprocess
+    import sys
+
+    from tests.paths import ROOT
+
+    root = tmp_path / "shared-cache"
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(root), tag], cwd=ROOT)
+               for tag in ("one", "two")]
+    cache, reads = Cache(root), 0
+    while any(w.poll() is None for w in writers):
+        for k in range(25):
+            got = cache.get(f"{k:064x}")
+            if got is not None:
+                reads += 1
+                head, _, tail = got["text"].partition(" answer ")
+                assert head in ("one", "two") and tail == f"{k} " + "x" * 4000
+    assert [w.wait(timeout=60) for w in writers] == [0, 0]
+    assert all(cache.get(f"{k:064x}") is not None for k in range(25))
+    assert not list(root.rglob("*.tmp"))  # no temp file left behind
