@@ -22,12 +22,8 @@ from harness.run.manifest import RunFolder, open_run
 from harness.run.pair import Drawn, draw, score_drawn
 from harness.run.plan import Plan, RunOptions, planned_items, prepare_article
 from harness.run.progress import Progress
-from harness.run.scoring_process import (
-    HelperStopped,
-    ScoringProcess,
-    close_helper,
-    start_scoring_process,
-)
+from harness.run.scoring_pool import ScoringPool, pool_status, start_pool
+from harness.run.scoring_process import HelperStopped
 from harness.run.tally import Tally
 
 
@@ -55,8 +51,8 @@ class Execution:
         self.queue_depth = self.concurrency * (2 if opts.max_cost is not None else 8)
         self.net_scorers = [(n, s) for n, s in plan.scorers if s.calls_network]  # an LLM judge: in the pool
         self.pending = Jobs()
-        self.scoring_of: dict[Future, Drawn] = {}  # jobs of the scoring process -> the answers they score
-        self.helper: ScoringProcess | None = None
+        self.scoring_of: dict[Future, Drawn] = {}  # jobs of the scoring helpers -> the answers they score
+        self.helpers: ScoringPool | None = None
         self.stopped: str | None = None
         self.sigint = SigintGate()
         self.pool: ThreadPoolExecutor | None = None
@@ -94,10 +90,11 @@ class Execution:
                          judge_error_budget=self.plan.suite.config.run.judge_error_budget)
 
     def _start(self) -> None:
-        # first, so the helper loads its scorers on the other core while this one loads the SDK
+        # first, so the helpers load their scorers on the other cores while this one loads the SDK
         todo = self.total - len(self.folder.finished)
-        self.helper = start_scoring_process(self.plan.suite, self.plan.scorers, todo, self.opts.scoring_process)
-        self.manifest["scoring_process"] = {"used": self.helper is not None, "stopped": None}  # this execution's
+        self.helpers = start_pool(self.plan.suite, self.plan.scorers, todo, self.opts.workers,
+                                  self.opts.scoring_process)
+        self.manifest["scoring_process"] = pool_status(self.helpers)  # this execution's
         for _, backend in self.plan.systems:
             backend.set_concurrency(self.concurrency)
             backend.warm_up()  # e.g. import the SDK before items are queued
@@ -160,22 +157,38 @@ class Execution:
         self.folder.budget.add_usd(d.spent_usd)  # spent when the answer arrives, whoever scores it
         if self.folder.budget.exhausted:
             self._stop_for_budget()
-        if self.helper is not None and self.helper.stopped is None:
-            job = self.helper.submit(d.item, d.article, d.texts)
-            self.scoring_of[job] = d
-            self.pending.add(job)
-            return None
-        return score_drawn(d, self.plan.scorers)  # CPU work stays off the request threads
+        return self._score(d)
 
-    def _scored_by_helper(self, d: Drawn, fut: Future) -> Record:
+    def _score(self, d: Drawn) -> Record | None:
+        """Send ``d`` to a scoring helper (its record comes when the job finishes), or score it here
+        when there is none left. CPU work stays off the request threads either way."""
+        pool = self._live_pool()
+        job = pool.submit(d.item, d.article, d.texts) if pool is not None else None
+        if job is None:
+            return score_drawn(d, self.plan.scorers)
+        self.scoring_of[job] = d
+        self.pending.add(job)
+        return None
+
+    def _scored_by_helper(self, d: Drawn, fut: Future) -> Record | None:
         try:
             return score_drawn(d, self.plan.scorers, fut.result())
-        except HelperStopped as exc:
-            if self.helper is not None:  # say it once; every open job fails the same way
-                self.opts.warn(f"the scoring helper process {exc}; scoring in this process instead")
-                self.manifest["scoring_process"]["stopped"] = str(exc)
-                self.helper = close_helper(self.helper)
-            return score_drawn(d, self.plan.scorers)
+        except HelperStopped:  # every open job of a stopped helper lands here: scored again, once
+            return self._score(d)
+
+    def _live_pool(self) -> ScoringPool | None:
+        """The scoring helpers, after a warning about each one that stopped (said once, also for one
+        that died idle); None once none is left: scoring is in-process from then on."""
+        pool = self.helpers
+        notes = pool.newly_stopped() if pool is not None else []
+        for note in notes:
+            self.opts.warn(note)
+        if notes:
+            self.manifest["scoring_process"] = pool_status(pool)
+            if not pool.live:
+                pool.close()
+                self.helpers = None
+        return self.helpers
 
     def _write(self, rec: Record) -> None:
         self.folder.writer.append(rec)
@@ -189,7 +202,8 @@ class Execution:
         self.progress.update(self.folder.records, self.folder.errors, self.n_cached, self.folder.budget.spent_usd)
 
     def _finish(self) -> None:
-        close_helper(self.helper)
+        if self.helpers is not None:
+            self.helpers.close()
         self.folder.writer.close()
         self.manifest["finished"] = utc_now()
         self.manifest["counts"] = {"records": self.folder.records, "errors": self.folder.errors}

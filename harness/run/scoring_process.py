@@ -13,7 +13,9 @@ pickles on its stdin and answers on its stdout:
 - it exits when its stdin closes, also when sumbench is killed;
 - unlike multiprocessing's spawn it never re-imports the caller's __main__;
 - if it fails or dies, its open requests fail with ``HelperStopped`` and the
-  runner scores them (and the rest) in-process: nothing is lost.
+  runner scores them again, on another helper or in-process: nothing is lost.
+
+``harness.run.scoring_pool`` runs several of them (``--workers N``).
 
 Scorers are rebuilt in the helper from the suite and their names, exactly as
 ``plan_run`` builds them (after importing the modules that define them), and
@@ -25,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import threading
@@ -37,12 +40,16 @@ _READY = -1  # message id of the helper's start-up answer: None (ready) or a one
 
 
 class HelperStopped(RuntimeError):
-    """The helper cannot score (it failed to start, or exited); score in-process instead."""
+    """The helper cannot score (it failed to start, or exited): score on another helper or in-process."""
+
+
+def _frame(obj: Any) -> bytes:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(data).to_bytes(8, "little") + data
 
 
 def _send(fh: BinaryIO, obj: Any) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    fh.write(len(data).to_bytes(8, "little") + data)
+    fh.write(_frame(obj))
     fh.flush()
 
 
@@ -58,7 +65,12 @@ def _recv(fh: BinaryIO) -> Any:
 
 
 class ScoringProcess:
-    """Parent side: ``submit`` returns a Future of per-sample ``{scorer: Result}`` dicts."""
+    """Parent side: ``submit`` returns a Future of per-sample ``{scorer: Result}`` dicts.
+
+    Jobs are pickled by the caller and written to the pipe by a sender thread: the pipe holds
+    only a few articles, and a caller blocked on a busy helper's full pipe would stop feeding the
+    other helpers (and writing records) until that helper reads its next job.
+    """
 
     def __init__(self, suite: Any, scorers: list[tuple[str, Any]]):
         self._proc = subprocess.Popen([sys.executable, "-c", _BOOT, json.dumps(sys.path)],
@@ -67,12 +79,12 @@ class ScoringProcess:
         self._lock = threading.Lock()
         self._next = 0
         self._stopped: str | None = None
-        try:
-            # the defining modules too: a scorer registered outside harness.scorers (a plugin, a
-            # test) is registered in the helper by importing its module
-            _send(self._proc.stdin, (suite, [(name, type(sc).__module__) for name, sc in scorers]))
-        except OSError:
-            self._fail("could not start")
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()  # None: close its stdin
+        # the defining modules too: a scorer registered outside harness.scorers (a plugin, a
+        # test) is registered in the helper by importing its module
+        self._outbox.put(_frame((suite, [(name, type(sc).__module__) for name, sc in scorers])))
+        self._sender = threading.Thread(target=self._send_all, name="sumbench-scoring-sender", daemon=True)
+        self._sender.start()
         self._reader = threading.Thread(target=self._read, name="sumbench-scoring-reader", daemon=True)
         self._reader.start()
 
@@ -80,6 +92,15 @@ class ScoringProcess:
     def stopped(self) -> str | None:
         """Why the helper cannot score any more (None while it works)."""
         return self._stopped
+
+    @property
+    def open_jobs(self) -> int:
+        """Jobs sent and not answered yet: how far behind this helper is (the pool picks the lowest)."""
+        return len(self._futures)
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
 
     def submit(self, item: Any, article: str, texts: list[str | None]) -> Future:
         """Score one pair's sample texts (call from one thread). The future is already
@@ -93,11 +114,18 @@ class ScoringProcess:
             n = self._next
             self._next += 1
             self._futures[n] = fut
-        try:
-            _send(self._proc.stdin, (n, item, article, texts))
-        except OSError:  # a broken pipe: it is gone
-            self._fail(self._exit_reason())
+        self._outbox.put(_frame((n, item, article, texts)))
         return fut
+
+    def _send_all(self) -> None:
+        stdin = self._proc.stdin
+        try:
+            while (data := self._outbox.get()) is not None:
+                stdin.write(data)
+                stdin.flush()
+            stdin.close()
+        except OSError:  # a broken pipe: it is gone (or it never started reading)
+            self._fail(self._exit_reason())
 
     def _exit_reason(self) -> str:
         try:
@@ -141,37 +169,12 @@ class ScoringProcess:
         belong to an abandoned run: the helper is killed rather than left to finish them."""
         with self._lock:
             abandoned = bool(self._futures)
-        try:
-            self._proc.stdin.close()
-        except OSError:
-            pass
+        self._outbox.put(None)  # after any job still on its way
         if abandoned:
             self._proc.kill()
 
 
 AUTO_PROCESS_PAIRS = 200  # below this many pairs the helper's start-up (~0.3 s of a core) does not pay
-
-
-def start_scoring_process(suite: Any, scorer_list: list[tuple[str, Any]], n_todo: int,
-                          wanted: bool | None = None) -> ScoringProcess | None:
-    """The helper for the CPU-bound scorers, when asked for (``wanted``, else
-    ``$SUMBENCH_SCORING_PROCESS`` = 1/0) or when the run has ``AUTO_PROCESS_PAIRS`` pairs to do."""
-    cpu = [(name, sc) for name, sc in scorer_list if not sc.calls_network]
-    if wanted is None:
-        env = os.environ.get("SUMBENCH_SCORING_PROCESS", "").strip().lower()
-        wanted = {"1": True, "on": True, "0": False, "off": False}.get(env, n_todo >= AUTO_PROCESS_PAIRS)
-    if not cpu or not wanted or n_todo <= 0 or not sys.executable:
-        return None
-    try:
-        return ScoringProcess(suite, cpu)
-    except OSError:  # no interpreter to start (an embedded or frozen Python): score in-process
-        return None
-
-
-def close_helper(helper: ScoringProcess | None) -> None:
-    """Stop the helper, if there is one; returns None so ``helper = close_helper(helper)`` forgets it."""
-    if helper is not None:
-        helper.close()
 
 
 def serve() -> None:

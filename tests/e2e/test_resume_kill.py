@@ -47,17 +47,24 @@ def running(pid: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("scoring_process", ["0", "1"])
+def helper_args(scoring_process: str) -> tuple[dict, list[str]]:
+    """"0": in-process; "1": the helper ($SUMBENCH_SCORING_PROCESS=1); "2": --workers 2."""
+    env = {"SUMBENCH_SCORING_PROCESS": "0" if scoring_process == "0" else "1"}
+    return env, (["--workers", "2"] if scoring_process == "2" else [])
+
+
+@pytest.mark.parametrize("scoring_process", ["0", "1", "2"])
 def test_kill_9_then_resume(tmp_path, monkeypatch, scoring_process):
     monkeypatch.setattr(retry, "SLEEP", lambda seconds: None)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     with FakeServer(latency=0.03) as srv:
         suite = write_synthetic_suite(tmp_path / "ds", N_ITEMS, base_url=srv.base_url, variants=VARIANTS)
         out = tmp_path / "killed"
+        helper_env, workers = helper_args(scoring_process)
         env = {**os.environ, "SUMBENCH_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT),
-               "SUMBENCH_SCORING_PROCESS": scoring_process}
+               **helper_env}
         proc = subprocess.Popen([sys.executable, "-m", "harness", "run", str(suite), "--out", str(out),
-                                 "--concurrency", "2"], env=env, stdout=subprocess.DEVNULL,
+                                 "--concurrency", "2", *workers], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 30
@@ -101,7 +108,7 @@ def test_kill_9_then_resume(tmp_path, monkeypatch, scoring_process):
     assert (out / "metrics.json").exists()
 
 
-@pytest.mark.parametrize("scoring_process", ["0", "1"])
+@pytest.mark.parametrize("scoring_process", ["0", "1", "2"])
 def test_ctrl_c_marks_interrupted_keeps_paid_results_and_resumes(tmp_path, monkeypatch, scoring_process):
     monkeypatch.setattr(retry, "SLEEP", lambda seconds: None)
     # More items than the runner keeps queued (8 x concurrency = 32), so whatever the timing,
@@ -110,12 +117,13 @@ def test_ctrl_c_marks_interrupted_keeps_paid_results_and_resumes(tmp_path, monke
     with FakeServer(latency=0.05) as srv:
         suite = write_synthetic_suite(tmp_path / "ds", n_items, base_url=srv.base_url, variants=("concise",))
         out = tmp_path / "run"
+        helper_env, workers = helper_args(scoring_process)
         env = {**os.environ, "SUMBENCH_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT),
-               "SUMBENCH_SCORING_PROCESS": scoring_process}
+               **helper_env}
         # its own process group, like a command started from a terminal, whose Ctrl-C goes to the group
         proc = subprocess.Popen([sys.executable, "-m", "harness", "run", str(suite), "--out", str(out),
-                                 "--concurrency", "4"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                start_new_session=True)
+                                 "--concurrency", "4", *workers], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, start_new_session=True)
         try:
             deadline = time.monotonic() + 30
             while len(lines(out / "records.jsonl")) < 4 and time.monotonic() < deadline and proc.poll() is None:
@@ -128,7 +136,7 @@ def test_ctrl_c_marks_interrupted_keeps_paid_results_and_resumes(tmp_path, monke
         assert proc.returncode == 130 and b"Traceback" not in err
         m = json.loads((out / "manifest.json").read_text())
         assert m["status"] == "interrupted"
-        assert m["scoring_process"] == {"used": scoring_process == "1", "workers": int(scoring_process),
+        assert m["scoring_process"] == {"used": scoring_process != "0", "workers": int(scoring_process),
                                         "stopped": None, "workers_stopped": 0}
         recorded = len(lines(out / "records.jsonl"))
         assert 4 <= recorded < n_items

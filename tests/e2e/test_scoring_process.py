@@ -39,8 +39,8 @@ def test_helper_scores_exactly_like_the_in_process_path(tmp_path, monkeypatch):
     assert main(["run", str(suite), "--out", str(tmp_path / "helper")]) == 0
     monkeypatch.setenv("SUMBENCH_SCORING_PROCESS", "0")
     assert main(["run", str(suite), "--out", str(tmp_path / "inproc")]) == 0
-    assert used(tmp_path / "helper") == {"used": True, "stopped": None}
-    assert used(tmp_path / "inproc") == {"used": False, "stopped": None}
+    assert used(tmp_path / "helper") == {"used": True, "workers": 1, "stopped": None, "workers_stopped": 0}
+    assert used(tmp_path / "inproc") == {"used": False, "workers": 0, "stopped": None, "workers_stopped": 0}
     helper, inproc = scored(tmp_path / "helper"), scored(tmp_path / "inproc")
     assert len(helper) == 36 and helper == inproc
     assert all(s[1].get("rougeLsum") is not None for s in helper.values())
@@ -81,7 +81,7 @@ def test_helper_dying_mid_run_loses_nothing(tmp_path, monkeypatch, capsys):
     assert main(["run", str(suite), "--out", str(tmp_path / "crash")]) == 0
     err = capsys.readouterr().err
     assert err.count("the scoring helper process exited (code 3); scoring in this process instead") == 1
-    assert used(tmp_path / "crash") == {"used": True, "stopped": "exited (code 3)"}
+    assert used(tmp_path / "crash") == {"used": True, "workers": 1, "stopped": "exited (code 3)", "workers_stopped": 1}
     monkeypatch.setenv("SUMBENCH_SCORING_PROCESS", "0")
     assert main(["run", str(suite), "--out", str(tmp_path / "plain")]) == 0
     crashed = scored(tmp_path / "crash")
@@ -171,7 +171,7 @@ def test_helper_with_a_judge_and_repeats_gives_the_in_process_records(tmp_path, 
         assert main(["run", str(suite), "--out", str(tmp_path / "helper")]) == 0
         monkeypatch.setenv("SUMBENCH_SCORING_PROCESS", "0")
         assert main(["run", str(suite), "--out", str(tmp_path / "inproc")]) == 0  # served from the cache
-    assert used(tmp_path / "helper") == {"used": True, "stopped": None}
+    assert used(tmp_path / "helper")["workers"] == 1
     helper, inproc = records(tmp_path / "helper"), records(tmp_path / "inproc")
     assert len(helper) == 5 and all(len(r["samples"]) == 2 for r in helper)
     assert all("judge" in r["details"]["checklist"] for r in helper)  # the judge really ran
