@@ -1,5 +1,6 @@
 """Executing a suite: plan (validate, build components), the thread pool and its job
-queue, scoring helper process, budget, Ctrl-C handling, resume and dry runs.
+queue, the pool of scoring helper processes (``--workers``), budget, Ctrl-C handling,
+resume, dry runs, shards (``--shard I/N``) and merging the shards' run folders.
 
 The runner writes the run folder's manifest and records only; metrics and reports
 are written afterwards by ``harness.pipeline``. May import ``harness.core``,
