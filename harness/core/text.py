@@ -143,7 +143,10 @@ def fold(text: str) -> str:
     if text.isascii():  # nothing to decompose or strip; casefold is lower (most text, and much faster)
         return normalize_ws(text.lower())
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # the combining marks among the distinct characters, deleted in one pass (a generator over every
+    # character cost 0.3 ms per 3,000-character article: news text has curly quotes, so is rarely ASCII)
+    marks = [c for c in set(decomposed) if unicodedata.combining(c)]
+    stripped = decomposed.translate(dict.fromkeys(map(ord, marks))) if marks else decomposed
     return normalize_ws(stripped.casefold())
 
 
@@ -157,6 +160,8 @@ class Duplicate:
 
 def find_duplicate_paragraphs(paragraphs: list[str]) -> list[Duplicate]:
     """Paragraphs that repeat an earlier one (case/whitespace-insensitive)."""
+    if len(paragraphs) < 2:  # nothing to repeat (many scraped articles are one line): no need to fold
+        return []
     seen: dict[str, int] = {}
     dups: list[Duplicate] = []
     for i, para in enumerate(paragraphs, start=1):
