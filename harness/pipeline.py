@@ -40,6 +40,11 @@ def _preload() -> None:
     import harness.report.html  # noqa: F401
     import harness.report.markdown  # noqa: F401
     import harness.results.metrics  # noqa: F401
+    import jinja2  # noqa: F401  (report.html imports it only when it renders: ~25 ms)
+
+    from harness.core.stats import bootstrap_ci
+
+    bootstrap_ci([0.0, 1.0], 0)  # numpy.random and what np.quantile loads (numpy.ma): ~20 ms
 
 
 def _preload_in_background() -> None:

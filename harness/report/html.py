@@ -33,7 +33,10 @@ _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2
 
 def script_json(data: Any) -> str:
     """JSON that is safe inside <script type="application/json"> (cannot close the tag)."""
-    text = _json(data)
+    return _escape(_json(data))
+
+
+def _escape(text: str) -> str:
     for ch, rep in _JSON_ESCAPES.items():
         text = text.replace(ch, rep)
     return text
@@ -128,11 +131,11 @@ def data_block(payload: dict[str, Any], compress_over: int) -> tuple[str, str]:
     500-item report well under its 5 MB budget. Small reports stay plain
     JSON, readable with a text editor. mtime=0 keeps the output reproducible.
     """
-    text = script_json(payload)
+    text = _json(payload)  # dumped once: escaping for the page, or gzip, works on the same string
     if len(text) <= compress_over:
-        return "json", text
-    raw = _json(payload).encode("utf-8")
-    return "gzip+base64", base64.b64encode(gzip.compress(raw, compresslevel=6, mtime=0)).decode("ascii")
+        return "json", _escape(text)
+    return "gzip+base64", base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+                                           ).decode("ascii")
 
 
 def render_report(run_dir: Path, compare: Path | None = None, sys_a: str | None = None,
