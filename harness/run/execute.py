@@ -93,7 +93,8 @@ class Execution:
         # first, so the helpers load their scorers on the other cores while this one loads the SDK
         todo = self.total - len(self.folder.finished)
         self.helpers = start_pool(self.plan.suite, self.plan.scorers, todo, self.opts.workers,
-                                  self.opts.scoring_process)
+                                  self.opts.scoring_process,
+                                  network=any(b.calls_network for _, b in self.plan.systems))
         self.manifest["scoring_process"] = pool_status(self.helpers)  # this execution's
         for _, backend in self.plan.systems:
             backend.set_concurrency(self.concurrency)

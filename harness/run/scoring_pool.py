@@ -54,13 +54,17 @@ def _env_wanted() -> bool | None:
     return {"1": True, "on": True, "0": False, "off": False}.get(env)
 
 
-def helpers_wanted(n_todo: int, workers: int | None = None, scoring_process: bool | None = None) -> int:
+def helpers_wanted(n_todo: int, workers: int | None = None, scoring_process: bool | None = None,
+                   network: bool = False) -> int:
     """How many helpers to start for ``n_todo`` pairs.
 
     ``workers`` (``--workers N``) is taken as asked, but never more than the pairs to score;
     0 scores in-process. Otherwise ``scoring_process`` (else ``$SUMBENCH_SCORING_PROCESS``)
     False means none and True at least one; left open, runs under ``AUTO_PROCESS_PAIRS`` pairs
-    get none. Then: the usable CPUs, at most one per ``PAIRS_PER_HELPER`` pairs.
+    get none. Then: the usable CPUs, at most one per ``PAIRS_PER_HELPER`` pairs. A run whose
+    systems call the network (``network``) keeps one CPU for this process: its request threads
+    and record writer need a core of their own (on 2 CPUs a second helper, ~0.8 s of a core
+    to start, made a 400-request run at concurrency 64 0.6 s slower, start-up and requests alike).
     """
     if n_todo <= 0:
         return 0
@@ -69,7 +73,8 @@ def helpers_wanted(n_todo: int, workers: int | None = None, scoring_process: boo
     wanted = scoring_process if scoring_process is not None else _env_wanted()
     if wanted is False or (wanted is None and n_todo < AUTO_PROCESS_PAIRS):
         return 0
-    return max(1, min(usable_cpus(), math.ceil(n_todo / PAIRS_PER_HELPER)))
+    cpus = usable_cpus() - 1 if network else usable_cpus()
+    return max(1, min(cpus, math.ceil(n_todo / PAIRS_PER_HELPER)))
 
 
 class ScoringPool:
@@ -126,14 +131,14 @@ def pool_status(pool: ScoringPool | None) -> dict[str, Any]:
 
 
 def start_pool(suite: Any, scorer_list: list[tuple[str, Any]], n_todo: int, workers: int | None = None,
-               scoring_process: bool | None = None) -> ScoringPool | None:
+               scoring_process: bool | None = None, network: bool = False) -> ScoringPool | None:
     """Helpers for the CPU-bound scorers (see ``helpers_wanted``), or None to score in-process.
 
     Started one after another, but ``Popen`` returns once each child is running: their
     start-ups (interpreter, imports, scorer warm-up) overlap, on the other cores.
     """
     cpu = [(name, sc) for name, sc in scorer_list if not sc.calls_network]
-    n = helpers_wanted(n_todo, workers, scoring_process) if cpu and sys.executable else 0
+    n = helpers_wanted(n_todo, workers, scoring_process, network) if cpu and sys.executable else 0
     helpers = []
     for _ in range(n):
         try:

@@ -35,6 +35,14 @@ def test_helpers_wanted(cpus, n_todo, workers, scoring_process, want):
     assert helpers_wanted(n_todo, workers, scoring_process) == want
 
 
+def test_a_network_run_keeps_a_cpu_for_its_requests(cpus):
+    cpus(2)
+    assert helpers_wanted(400) == 2 and helpers_wanted(400, network=True) == 1
+    cpus(1)
+    assert helpers_wanted(400, network=True) == 1  # still one helper: ROUGE off the request threads' GIL
+    assert helpers_wanted(400, workers=2, network=True) == 2  # --workers is taken as asked
+
+
 def test_env_var_works_like_scoring_process(cpus, monkeypatch):
     cpus(64)
     monkeypatch.setenv("SUMBENCH_SCORING_PROCESS", "0")
