@@ -1,7 +1,8 @@
 """Human-readable output of a run: the terminal table and report.md.
 
 Reads run folders only; never calls a model. report.md lists every item of a
-run with at most ``MD_ITEMS`` items; a bigger run gets a selection (the worst,
+run with at most ``MD_ITEMS`` items (fewer with more than three systems: ``md_item_limit``);
+a bigger run gets a selection (the worst,
 the largest spread between systems, failed, flagged, a seeded sample: see
 ``report.selection``) and its failures grouped by message, so it stays a file
 someone can read.
@@ -17,7 +18,7 @@ from harness.core.metrics import Catalog, catalog_of
 from harness.core.models import Record
 from harness.core.table import render_text_table
 from harness.report.data import records_warning
-from harness.report.selection import MD_ITEMS, Selection, select_items
+from harness.report.selection import MD_ITEMS, Selection, md_item_limit, select_items
 from harness.results.metrics import read_metrics
 from harness.results.scan import RunScan, read_selected, scan_run
 from harness.results.store import read_manifest
@@ -68,7 +69,7 @@ def md_escape(text: str) -> str:
 
 
 def write_markdown_report(run_dir: Path, scan: RunScan | None = None) -> Path:
-    """report.md: run facts, the systems table (every record) and at most ``MD_ITEMS`` items in full."""
+    """report.md: run facts, the systems table (every record) and a bounded number of items in full."""
     scan = scan or scan_run(run_dir)
     manifest = scan.manifest
     metrics = read_metrics(run_dir, scan)
@@ -124,7 +125,7 @@ def items_section(run_dir: Path, scan: RunScan, catalog: Catalog) -> list[str]:
     metric = _primary(scan, catalog)
     seed = scan.manifest.get("seed", 0)
     sel = select_items(scan, metric, {"higher": 1, "lower": -1}.get(catalog.direction(metric) or "", 0)
-                       if metric else 0, MD_ITEMS, seed if isinstance(seed, int) else 0)
+                       if metric else 0, md_item_limit(len(scan.systems)), seed if isinstance(seed, int) else 0)
     if sel.complete:  # as it always was: every record, by item and system
         return [line for r in sorted(read_selected(run_dir, sel.ids), key=lambda r: (r.item_id, r.system))
                 for line in record_lines(r, catalog, None)]

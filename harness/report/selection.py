@@ -20,7 +20,13 @@ from typing import Iterable
 from harness.results.scan import RunScan
 
 HTML_ITEMS = 500  # report.html: items with their article, summaries and highlights
-MD_ITEMS = 300  # report.md: items listed with their summaries
+MD_ITEMS = 300  # report.md: items listed with their summaries...
+MD_RECORDS = 900  # ...and at most this many records (items x systems): ~1 MB with 100-word summaries
+
+
+def md_item_limit(n_systems: int) -> int:
+    """Items report.md lists one by one: fewer when each comes with many systems' summaries."""
+    return max(50, min(MD_ITEMS, MD_RECORDS // max(1, n_systems)))
 
 
 @dataclass

@@ -112,3 +112,10 @@ def test_a_small_run_lists_every_item_with_no_selection_note(tmp_path):
     n_records = len(_records(run))
     assert md.count("\n### `") == n_records and "are listed below" not in md
     assert 'id="selection"' not in (run / "report.html").read_text(encoding="utf-8")
+
+
+def test_markdown_lists_fewer_items_when_each_has_many_systems():
+    from harness.report.selection import md_item_limit
+
+    # hand-checked: 900 records' worth, never more than 300 items, never fewer than 50
+    assert [md_item_limit(n) for n in (1, 2, 3, 4, 6, 18, 100)] == [300, 300, 300, 225, 150, 50, 50]
