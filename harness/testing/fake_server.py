@@ -26,6 +26,13 @@ JSON body), ``drop`` (closes the connection without answering), ``401``,
 LiteLLM's ``llm_provider-retry-after``); ``strict_schema`` answers 400 to any
 ``response_format``, as servers without structured output do.
 
+The Batch API (``/v1/files``, ``/v1/batches``) is in ``fake_batches``: ``batch_delay``
+(seconds until a batch completes), ``batch_fail_rate`` (share of lines that fail, by
+a hash of seed and ``custom_id``), ``batch_expire`` (batches end ``expired``). Those
+routes get the ``require_key`` check but no latency, injected faults or ``requests``
+count; ``stats()`` counts them apart (``files_uploaded``, ``batches_created``,
+``batch_lines``, ``batch_lines_failed``) from ``chat_completions``.
+
 Run it standalone: ``python -m harness.testing.fake_server --port 8000``.
 """
 
@@ -41,6 +48,7 @@ from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
+from harness.testing.fake_batches import BatchApiError, BatchStore
 from harness.testing.fake_content import (  # noqa: F401
     count_tokens,
     fake_json,
@@ -91,7 +99,25 @@ class _Handler(BaseHTTPRequestHandler):
         body = {"error": {"message": f"{message} (sumbench fake server)", "type": kind, "code": None}}
         self._send(status, json.dumps(body).encode(), headers)
 
+    def _batch_api(self, method: str, raw: bytes = b"") -> bool:
+        """Answer a files/batches route (see fake_batches); False when the path is not one."""
+        fake = self.server.fake
+        if not fake.batches.owns(self.path):
+            return False
+        try:
+            if not fake._authorized(self.headers.get("Authorization")):
+                raise BatchApiError(401, "incorrect API key provided")
+            status, payload, content_type = fake.batches.route(method, self.path,
+                                                               self.headers.get("Content-Type", ""), raw)
+        except BatchApiError as e:
+            self._error(e.status, e.message, e.kind)
+        else:
+            self._send(status, payload, content_type=content_type)
+        return True
+
     def do_GET(self) -> None:
+        if self._batch_api("GET"):
+            return
         if self.path.startswith("/_sumbench/"):  # for benchmarks driving a server in another process
             fake = self.server.fake
             if self.path.rstrip("/") == "/_sumbench/reset":
@@ -107,6 +133,10 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.fake
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
+        if self._batch_api("POST", raw):
+            return
+        if self.path.rstrip("/").endswith("/chat/completions"):
+            fake._count("chat_completions")
         fault = fake._next_fault(self.headers.get("Authorization"))
         if fault == "drop":
             self.close_connection = True
@@ -160,7 +190,8 @@ class FakeServer:
                  seed: int = 0, retry_after: float = 1.0, hang_seconds: float = 30.0,
                  require_key: str | None = None, responder: Responder | None = None,
                  raw: RawResponder | None = None, retry_after_header: str = "Retry-After",
-                 strict_schema: bool = False):
+                 strict_schema: bool = False, batch_delay: float = 0.0, batch_fail_rate: float = 0.0,
+                 batch_expire: bool = False):
         unknown = set(fault_kinds) - set(FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
@@ -179,6 +210,8 @@ class FakeServer:
         self.auth_seen: set[str] = set()  # Authorization headers received (tests check key routing)
         self.first_request_at: float | None = None  # time.monotonic() of the first POST since reset
         self.last_response_at: float | None = None  # ... and of the last completed answer
+        self.counts: Counter[str] = Counter()  # chat_completions, files_uploaded, batches_created, batch_lines...
+        self.batches = BatchStore(self, delay=batch_delay, fail_rate=batch_fail_rate, expire=batch_expire, seed=seed)
         self._rng = random.Random(seed)
         self._script: deque[str] = deque()
         self._lock = threading.Lock()
@@ -207,7 +240,9 @@ class FakeServer:
         with self._lock:
             span = (self.last_response_at - self.first_request_at
                     if self.first_request_at is not None and self.last_response_at is not None else None)
-            return {"requests": self.requests, "outcomes": dict(self.outcomes), "span_seconds": span,
+            counts = {k: self.counts[k] for k in ("chat_completions", "files_uploaded", "batches_created",
+                                                  "batch_lines", "batch_lines_failed")}
+            return {"requests": self.requests, "outcomes": dict(self.outcomes), "span_seconds": span, **counts,
                     # time.monotonic() is one system-wide clock on Linux: a benchmark in another
                     # process can place the request phase inside its own timeline
                     "first_request_monotonic": self.first_request_at, "last_response_monotonic": self.last_response_at}
@@ -215,8 +250,19 @@ class FakeServer:
     def reset(self) -> None:
         """Zero the counters and the request-phase clock."""
         with self._lock:
-            self.requests, self.outcomes = 0, Counter()
+            self.requests, self.outcomes, self.counts = 0, Counter(), Counter()
             self.first_request_at = self.last_response_at = None
+
+    def _count(self, key: str, n: int = 1) -> None:
+        with self._lock:
+            self.counts[key] += n
+
+    def _authorized(self, auth: str | None) -> bool:
+        """The ``require_key`` check, for routes outside the fault script (files, batches)."""
+        with self._lock:
+            if auth:
+                self.auth_seen.add(auth)
+        return self.require_key is None or auth == f"Bearer {self.require_key}"
 
     def _answered(self) -> None:
         with self._lock:
@@ -297,11 +343,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--strict-schema", action="store_true", help="answer 400 to any response_format")
     p.add_argument("--hang-seconds", type=float, default=30.0)
     p.add_argument("--require-key", help="answer 401 unless 'Authorization: Bearer <this>'")
+    p.add_argument("--batch-delay", type=float, default=0.0, help="seconds until a batch completes")
+    p.add_argument("--batch-fail-rate", type=float, default=0.0, help="share of batch lines that fail")
+    p.add_argument("--batch-expire", action="store_true", help="batches end 'expired', half done")
     a = p.parse_args(argv)
     srv = FakeServer(port=a.port, latency=a.latency, fault_rate=a.fault_rate,
                      fault_kinds=tuple(k for k in a.faults.split(",") if k), seed=a.seed,
                      retry_after=a.retry_after, hang_seconds=a.hang_seconds, require_key=a.require_key,
-                     retry_after_header=a.retry_after_header, strict_schema=a.strict_schema)
+                     retry_after_header=a.retry_after_header, strict_schema=a.strict_schema,
+                     batch_delay=a.batch_delay, batch_fail_rate=a.batch_fail_rate, batch_expire=a.batch_expire)
     print(f"FAKE OpenAI-compatible server on {srv.base_url} (Ctrl-C stops)", flush=True)
     try:
         srv._httpd.serve_forever(poll_interval=0.05)
