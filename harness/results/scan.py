@@ -17,11 +17,10 @@ import math
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
-from harness.core.errors import UserError
 from harness.core.models import Record
-from harness.results.store import SEAL_KEY, read_manifest
+from harness.results.store import SEAL_KEY, parse_record, read_manifest, record_lines, seal_mismatch
 
 NAN = math.nan
 
@@ -137,38 +136,7 @@ class RunScan:
     def seal_problem(self) -> str | None:
         """As ``store.seal_problem``, from the hash taken while scanning (no second read)."""
         expected = self.manifest.get(SEAL_KEY)
-        if expected is None or expected == self.sha256:
-            return None
-        if self.sha256 is None:
-            return f"removed after the run (manifest.json's {SEAL_KEY} is the sha256 it had)"
-        return f"changed after the run (its sha256 differs from manifest.json's {SEAL_KEY})"
-
-
-def _lines(path: Path, digest: Any) -> Iterator[tuple[int, bytes, bool]]:
-    """(line number, bytes, is the last line) of a file, hashing every byte read into ``digest``."""
-    with path.open("rb") as fh:
-        prev, n = None, 0
-        for line in fh:
-            if digest is not None:
-                digest.update(line)
-            if prev is not None:
-                yield n, prev, False
-            prev, n = line, n + 1
-        if prev is not None:
-            yield n, prev, True
-
-
-def parse_line(path: Path, n: int, line: bytes, last: bool) -> Record | None:
-    """A record, or None for a blank line or a last line cut short by a kill."""
-    if not line.strip():
-        return None
-    try:
-        return Record.model_validate_json(line)
-    except ValueError:
-        if last and not line.endswith(b"\n"):
-            return None  # interrupted mid-write
-        raise UserError("corrupt record", file=path, line=n,
-                        fix="remove the line (or the run folder) and run again") from None
+        return None if expected is None else seal_mismatch(expected, self.sha256)
 
 
 def scan_run(run_dir: Path) -> RunScan:
@@ -180,8 +148,8 @@ def scan_run(run_dir: Path) -> RunScan:
     if not path.exists():
         return scan
     digest = hashlib.sha256()
-    for n, line, last in _lines(path, digest):
-        r = parse_line(path, n, line, last)
+    for n, line, last in record_lines(path, digest):
+        r = parse_record(path, n, line, last)
         if r is None:
             continue
         cols = systems.get(r.system)
@@ -201,11 +169,11 @@ def read_selected(run_dir: Path, item_ids: set[str]) -> list[Record]:
     if not item_ids or not path.exists():
         return []
     out = []
-    for n, line, last in _lines(path, None):
+    for n, line, last in record_lines(path):
         quick = _item_id_of(line)
         if quick is not None and quick not in item_ids:
             continue  # most lines of a big run: skipped without parsing
-        r = parse_line(path, n, line, last)
+        r = parse_record(path, n, line, last)
         if r is not None and r.item_id in item_ids:
             out.append(r)
     return out

@@ -88,22 +88,42 @@ class RecordWriter:
         self._fh.close()
 
 
+def record_lines(path: Path, digest: Any = None) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, bytes, is the last line) of records.jsonl, streamed (runs can hold 100k+
+    records); every byte read also goes into ``digest`` when one is given (the seal's hash)."""
+    with path.open("rb") as fh:
+        prev, n = None, 0
+        for line in fh:
+            if digest is not None:
+                digest.update(line)
+            if prev is not None:
+                yield n, prev, False
+            prev, n = line, n + 1
+        if prev is not None:
+            yield n, prev, True
+
+
+def parse_record(path: Path, n: int, line: bytes, last: bool) -> Record | None:
+    """A record, or None for a blank line or a last line cut short by a kill; other bad lines are errors."""
+    if not line.strip():
+        return None
+    try:
+        return Record.model_validate_json(line)
+    except ValueError:
+        if last and not line.endswith(b"\n"):
+            return None  # interrupted mid-write
+        raise UserError("corrupt record", file=path, line=n,
+                        fix="remove the line (or the run folder) and run again") from None
+
+
 def read_records(path: Path) -> Iterator[Record]:
     """Records of a run; a truncated final line is skipped, other bad lines are errors."""
     if not path.exists():
         return
-    with path.open(encoding="utf-8") as fh:
-        lines = fh.readlines()
-    for i, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield Record.model_validate_json(line)
-        except ValueError:
-            if i == len(lines) and not line.endswith("\n"):
-                return  # interrupted mid-write
-            raise UserError("corrupt record", file=path, line=i,
-                            fix="remove the line (or the run folder) and run again") from None
+    for n, line, last in record_lines(path):
+        record = parse_record(path, n, line, last)
+        if record is not None:
+            yield record
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:
@@ -157,9 +177,11 @@ def seal_problem(run_dir: Path, manifest: dict[str, Any]) -> str | None:
     there is none to check: a missing key (older or hand-made runs) or null (a run still writing,
     or killed; sumbench never leaves null on a complete run, so it is read like a missing key)."""
     expected = manifest.get(SEAL_KEY)
-    if expected is None:
-        return None
-    actual = records_sha256(run_dir)
+    return None if expected is None else seal_mismatch(expected, records_sha256(run_dir))
+
+
+def seal_mismatch(expected: str, actual: str | None) -> str | None:
+    """What differs between the sealed hash and records.jsonl's (``actual``: None when it is gone)."""
     if actual == expected:
         return None
     if actual is None:
