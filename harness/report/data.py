@@ -63,17 +63,37 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
 
     @property
-    def seed(self) -> int:
-        seed = self.manifest.get("seed", 0)
-        return seed if isinstance(seed, int) and not isinstance(seed, bool) else 0
-
-    @property
     def primary(self) -> str | None:
-        """The metric the comparison, first scatter and item selection focus on: the most preferred
-        declared primary, else the first metric with a direction."""
-        names = self.metric_names
-        return self.catalog.primary(names) or next((m for m in names if self.dirs.get(m)),
-                                                   names[0] if names else None)
+        return primary_metric(self.metric_names, self.catalog, self.dirs)
+
+
+def primary_metric(names: list[str], catalog: Catalog, dirs: dict[str, int]) -> str | None:
+    """The metric the comparison, first scatter and item selection focus on: the most preferred
+    declared primary, else the first metric with a direction."""
+    return catalog.primary(names) or next((m for m in names if dirs.get(m)), names[0] if names else None)
+
+
+def gate_rules(manifest: dict[str, Any]) -> dict[str, Any]:
+    return ((manifest.get("suite") or {}).get("config") or {}).get("gate") or {}
+
+
+def report_metrics(scan: RunScan, metrics: dict[str, Any], catalog: Catalog) -> list[str]:
+    """Every metric of metrics.json or of any record, in the catalog's order."""
+    names: set[str] = set()
+    for s in (metrics.get("systems") or {}).values():
+        names |= set(s.get("metrics") or {})
+    for cols in scan.systems.values():
+        names |= cols.names
+    return catalog.order(names)
+
+
+def select_shown(scan: RunScan, names: list[str], catalog: Catalog, limit: int) -> Selection:
+    """The items a report shows one by one, chosen on the run's primary metric (both reports alike)."""
+    dirs = {m: direction(m, catalog, gate_rules(scan.manifest)) for m in names}
+    primary = primary_metric(names, catalog, dirs)
+    seed = scan.manifest.get("seed", 0)
+    seed = seed if isinstance(seed, int) and not isinstance(seed, bool) else 0
+    return select_items(scan, primary, dirs.get(primary, 0) if primary else 0, limit, seed)
 
 
 def records_warning(run_dir: Path, manifest: dict[str, Any], scan: RunScan | None = None) -> str | None:
@@ -89,16 +109,10 @@ def load_report_data(run_dir: Path, scan: RunScan | None = None, limit: int = HT
     scan = scan or scan_run(run_dir)
     manifest = scan.manifest
     metrics = read_metrics(run_dir, scan)
-    names: set[str] = set()
-    for s in (metrics.get("systems") or {}).values():
-        names |= set(s.get("metrics") or {})
-    for cols in scan.systems.values():
-        names |= cols.names
-    gate = ((manifest.get("suite") or {}).get("config") or {}).get("gate") or {}
     catalog = catalog_of(manifest)
-    data = ReportData(run_dir=run_dir, manifest=manifest, metrics=metrics, scan=scan,
-                      systems=list(scan.systems), metric_names=catalog.order(names), catalog=catalog)
-    data.dirs = {m: direction(m, catalog, gate) for m in data.metric_names}
+    data = ReportData(run_dir=run_dir, manifest=manifest, metrics=metrics, scan=scan, systems=list(scan.systems),
+                      metric_names=report_metrics(scan, metrics, catalog), catalog=catalog)
+    data.dirs = {m: direction(m, catalog, gate_rules(manifest)) for m in data.metric_names}
     data.header = build_header(run_dir, manifest, scan)
     if tampered := records_warning(run_dir, manifest, scan):
         data.notes.append(tampered)  # the first note: the first thing a reader sees
@@ -114,8 +128,7 @@ def load_report_data(run_dir: Path, scan: RunScan | None = None, limit: int = HT
                           f"the {scan.n_records} record(s) written so far (resume it with `sumbench run --resume "
                           f"{run_dir}`).")
     data.table = build_table(data)
-    primary = data.primary
-    data.selection = select_items(scan, primary, data.dirs.get(primary, 0) if primary else 0, limit, data.seed)
+    data.selection = select_shown(scan, data.metric_names, catalog, limit)
     data.records = read_selected(run_dir, data.selection.ids)
     suite_items = load_suite_items(manifest, data.selection.ids, data.notes)
     data.items = build_items(data, suite_items)

@@ -17,8 +17,8 @@ from harness.core.files import write_atomic
 from harness.core.metrics import Catalog, catalog_of
 from harness.core.models import Record
 from harness.core.table import render_text_table
-from harness.report.data import records_warning
-from harness.report.selection import MD_ITEMS, Selection, md_item_limit, select_items
+from harness.report.data import records_warning, report_metrics, select_shown
+from harness.report.selection import MD_ITEMS, Selection, md_item_limit
 from harness.results.metrics import read_metrics
 from harness.results.scan import RunScan, read_selected, scan_run
 from harness.results.store import read_manifest
@@ -96,7 +96,7 @@ def write_markdown_report(run_dir: Path, scan: RunScan | None = None) -> Path:
     catalog = catalog_of(manifest)
     out += systems_table(metrics, catalog)
     out += ["", "## Items", ""]
-    out += items_section(run_dir, scan, catalog)
+    out += items_section(run_dir, scan, catalog, report_metrics(scan, metrics, catalog))
     path = run_dir / "report.md"
     write_atomic(path, "\n".join(out) + "\n")
     return path
@@ -120,12 +120,10 @@ def systems_table(metrics: dict[str, Any], catalog: Catalog) -> list[str]:
     return out
 
 
-def items_section(run_dir: Path, scan: RunScan, catalog: Catalog) -> list[str]:
-    """Every item of a small run; for a big one the selection, said as such, and its failures."""
-    metric = _primary(scan, catalog)
-    seed = scan.manifest.get("seed", 0)
-    sel = select_items(scan, metric, {"higher": 1, "lower": -1}.get(catalog.direction(metric) or "", 0)
-                       if metric else 0, md_item_limit(len(scan.systems)), seed if isinstance(seed, int) else 0)
+def items_section(run_dir: Path, scan: RunScan, catalog: Catalog, names: list[str]) -> list[str]:
+    """Every item of a small run; for a big one the selection (on the same metric as report.html's),
+    said as such, and its failures."""
+    sel = select_shown(scan, names, catalog, md_item_limit(len(scan.systems)))
     if sel.complete:  # as it always was: every record, by item and system
         return [line for r in sorted(read_selected(run_dir, sel.ids), key=lambda r: (r.item_id, r.system))
                 for line in record_lines(r, catalog, None)]
@@ -134,11 +132,6 @@ def items_section(run_dir: Path, scan: RunScan, catalog: Catalog) -> list[str]:
     for r in sorted(read_selected(run_dir, sel.ids), key=lambda r: (rank[r.item_id], r.system)):
         out += record_lines(r, catalog, sel.reasons[r.item_id])
     return out
-
-
-def _primary(scan: RunScan, catalog: Catalog) -> str | None:
-    names = catalog.order({m for c in scan.systems.values() for m in c.scores})
-    return catalog.primary(names) or next((m for m in names if catalog.direction(m)), None)
 
 
 def selection_intro(sel: Selection) -> list[str]:
