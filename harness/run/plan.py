@@ -101,8 +101,8 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
     if opts.limit is not None:
         n_items = min(n_items, opts.limit)
     plan = Plan(suite=suite, systems=systems, scorers=built, n_items=n_items, skipped=skipped, cache=cache)
-    if opts.shard is not None:  # one more pass over the items: progress and manifest count this shard's
-        plan.n_items = sum(1 for _ in planned_items(plan, opts))
+    if opts.shard is not None:  # progress and manifest count this shard's items (limit first, as planned_items)
+        plan.n_items = sum(in_shard(i, opts.shard) for i in suite.item_ids[:n_items])
         if plan.n_items == 0:
             opts.warn(f"shard {shard_label(opts.shard)} has none of the {n_items} item(s); its run folder will "
                       "have no records (it still counts as a shard for `sumbench merge`)")

@@ -57,6 +57,7 @@ class Suite:
     path: Path
     text: str
     _hash: str | None = field(default=None, init=False, repr=False, compare=False)  # set by validate()
+    item_ids: list[str] = field(default_factory=list, init=False, repr=False, compare=False)  # by validate(), in order
 
     @property
     def dir(self) -> Path:
@@ -121,6 +122,7 @@ class Suite:
         if n == 0:
             raise self.error("the suite has no items", "items", fix="add item files or lines")
         self._hash = h.hexdigest()
+        self.item_ids = list(seen)  # e.g. to count a shard's items without parsing the dataset again
         return n
 
     def dataset_hash(self) -> str:
