@@ -54,8 +54,7 @@ def select_items(scan: RunScan, metric: str | None, sign: int, limit: int, seed:
         return Selection(total=total, reasons={i: [] for i in scan.items})
     sel = Selection(total=total, complete=False)
     latest = {name: cols.latest() for name, cols in scan.systems.items()}
-    failed = sorted(i for name, cols in scan.systems.items() for i, p in latest[name].items() if cols.error[p])
-    failed = list(dict.fromkeys(failed))
+    failed = sorted({i for name, cols in scan.systems.items() for i, p in latest[name].items() if cols.error[p]})
     sel.failed_total = len(failed)
     per_group = max(10, limit // 5)
     _pick(sel, "failed", failed, failed_cap if failed_cap is not None else per_group)
@@ -101,14 +100,10 @@ def _finite_values(cols, latest: dict[str, int], metric: str) -> dict[str, float
 
 def _by_spread(values: dict[str, dict[str, float]]) -> list[str]:
     """Items scored by two or more systems, the largest max - min first."""
-    spread: dict[str, tuple[float, float]] = {}
+    spread: dict[str, tuple[float, float, int]] = {}  # item -> (lowest, highest, systems with a value)
     for vals in values.values():
         for item, v in vals.items():
-            lo, hi = spread.get(item, (v, v))
-            spread[item] = (min(lo, v), max(hi, v))
-    seen = {}
-    for vals in values.values():
-        for item in vals:
-            seen[item] = seen.get(item, 0) + 1
-    ranked = [(hi - lo, item) for item, (lo, hi) in spread.items() if seen[item] > 1 and hi > lo]
+            lo, hi, n = spread.get(item, (v, v, 0))
+            spread[item] = (min(lo, v), max(hi, v), n + 1)
+    ranked = [(hi - lo, item) for item, (lo, hi, n) in spread.items() if n > 1 and hi > lo]
     return [item for _, item in sorted(ranked, key=lambda t: (-t[0], t[1]))]
