@@ -100,10 +100,10 @@ def _finite_values(cols, latest: dict[str, int], metric: str) -> dict[str, float
 
 def _by_spread(values: dict[str, dict[str, float]]) -> list[str]:
     """Items scored by two or more systems, the largest max - min first."""
-    spread: dict[str, tuple[float, float, int]] = {}  # item -> (lowest, highest, systems with a value)
+    spread: dict[str, tuple[float, float]] = {}  # item -> (lowest, highest); hi > lo needs two systems
     for vals in values.values():
         for item, v in vals.items():
-            lo, hi, n = spread.get(item, (v, v, 0))
-            spread[item] = (min(lo, v), max(hi, v), n + 1)
-    ranked = [(hi - lo, item) for item, (lo, hi, n) in spread.items() if n > 1 and hi > lo]
+            lo, hi = spread.get(item, (v, v))
+            spread[item] = (min(lo, v), max(hi, v))
+    ranked = [(hi - lo, item) for item, (lo, hi) in spread.items() if hi > lo]
     return [item for _, item in sorted(ranked, key=lambda t: (-t[0], t[1]))]
