@@ -62,7 +62,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                       out=Path(args.out) if args.out else None, keep_duplicates=args.keep_duplicates,
                       argv=list(args.argv), progress="auto", dry_run=args.dry_run,
                       no_cache=args.no_cache, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-                      max_cost=args.max_cost, strict=args.strict, workers=args.workers, shard=args.shard)
+                      max_cost=args.max_cost, strict=args.strict, workers=args.workers, shard=args.shard,
+                      no_wait=args.no_wait)
     suite_arg = args.suite
     if args.resume:  # finish the run as it was started: its systems, limit, shard and cache, from its manifest
         from harness.run.resume import apply_resume
@@ -93,6 +94,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 130
         raise
+    if result.waiting:  # --no-wait: nothing is wrong, the batches run at the provider
+        print(f"batches submitted: {result.stopped}", file=sys.stderr)
+        print(f"run folder (interrupted, waiting on batches): {result.run_dir}")
+        return 0
     if result.stopped:
         print(f"stopped early: {result.stopped}", file=sys.stderr)
         print(f"run folder (interrupted): {result.run_dir}")
@@ -289,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-cost", type=_nonneg_float, metavar="USD",
                    help="stop starting requests once the run has spent this much (status interrupted; resumable)")
     p.add_argument("--strict", action="store_true", help="a system whose API key is missing is an error, not a skip")
+    p.add_argument("--no-wait", action="store_true",
+                   help="batch = true: submit the batches and exit (0); --resume RUN collects them later")
     p.add_argument("--workers", type=_nonneg_int, metavar="N",
                    help="scoring processes (default: the usable CPUs; 0 scores in the sumbench process)")
     p.add_argument("--shard", type=parse_shard, metavar="I/N",

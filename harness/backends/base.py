@@ -29,6 +29,7 @@ class BaseBackend:
     can_sample: ClassVar[bool] = False
     can_complete: ClassVar[bool] = False
     supports_json_schema: ClassVar[bool] = False
+    supports_batch: ClassVar[bool] = False  # a Batch API wire (``batch_wire()``) for ``batch = true``
     prompt_sha256: str | None = None
 
     def __init__(self, options: Any, **context: Any):

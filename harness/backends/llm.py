@@ -21,11 +21,11 @@ import re
 import time
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from harness.backends.base import BackendError, BaseBackend, Completion, Summary
+from harness.backends.batch import DEFERRED, BatchAnswers, Collecting, Request
 from harness.backends.cache import Cache, cache_key, default_cache_dir
 from harness.backends.limits import AdaptiveLimit, WindowLimit
+from harness.backends.pricing import Price, estimate_tokens
 from harness.backends.retry import call_with_retry
 from harness.core.models import Item
 from harness.core.notices import warn_once
@@ -35,12 +35,6 @@ UNSET: Any = object()  # "no cache given": use the default cache folder
 SANE_MAX_TOKENS = 8192  # far beyond any summary; servers that keep generating after a timeout suffer
 
 
-class Price(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    input: float = Field(ge=0, description="USD per million prompt tokens")
-    output: float = Field(ge=0, description="USD per million completion tokens")
-
-
 _WORD = re.compile(r"\w")
 
 
@@ -48,11 +42,6 @@ def has_words(text: str) -> bool:
     """Whether an answer says anything: a model past its context window answered 200 characters of
     U+FFFD (the replacement character) with finish_reason "length", which is no summary."""
     return bool(_WORD.search(text.replace("\ufffd", "")))
-
-
-def estimate_tokens(text: str) -> int:
-    """About four characters per token: good enough for budgets and dry runs."""
-    return max(1, (len(text) + 3) // 4)
 
 
 class LLMBackend(BaseBackend):
@@ -72,6 +61,9 @@ class LLMBackend(BaseBackend):
         self.cache = Cache(default_cache_dir()) if cache is UNSET else cache
         self.limit = AdaptiveLimit()
         self.window = WindowLimit(options.rpm, options.tpm)
+        self.batch_answers = BatchAnswers()  # filled by the batch mode (harness.run.batches)
+        self.batch_only = False  # summaries come from batches: a request without an answer there is a bug
+        self.collecting: Collecting | None = None  # the batch mode learning which requests a judge needs
 
     # -- the wire: what a provider module supplies ---------------------
     def wire_fields(self, json_schema: dict[str, Any] | None) -> dict[str, Any]:
@@ -121,6 +113,10 @@ class LLMBackend(BaseBackend):
         """Wire settings that do not change answers but identify the set-up (manifest)."""
         return {}
 
+    def batch_wire(self) -> Any:
+        """The provider's Batch API (``supports_batch``): see ``harness.backends.openai_batch``."""
+        raise NotImplementedError
+
     # -- configuration -------------------------------------------------
     def config_warnings(self) -> list[str]:
         cap = self.params().get("max_tokens")
@@ -152,7 +148,8 @@ class LLMBackend(BaseBackend):
                 "prompt": self.prompt.path or "(built-in default)", "prompt_sha256": self.prompt.sha256,
                 "params": self.params(), **self.describe_transport(),
                 "max_attempts": o.max_attempts, "rpm": o.rpm, "tpm": o.tpm,
-                "price": o.price.model_dump() if o.price else None}
+                "price": o.price.model_dump() if o.price else None,
+                **({"batch": True, "batch_poll": o.batch_poll} if getattr(o, "batch", False) else {})}
 
     def request_fields(self, messages: list[dict[str, Any]], json_schema: dict[str, Any] | None,
                        params: dict[str, Any], sample: int) -> dict[str, Any]:
@@ -161,31 +158,53 @@ class LLMBackend(BaseBackend):
                 "sample": sample, **self.wire_fields(json_schema)}
 
     # -- the one call path ---------------------------------------------
+    def prepare(self, messages: list[dict[str, Any]], json_schema: dict[str, Any] | None = None,
+                sample: int = 0, **params: Any) -> tuple[Request, dict[str, Any]]:
+        """The request exactly as it would be sent, and the fields its cache key hashes."""
+        merged = self.params(params, sample)
+        fields = self.request_fields(messages, json_schema, merged, sample)
+        tokens = sum(estimate_tokens(str(m.get("content", ""))) for m in messages) + (merged.get("max_tokens") or 0)
+        return Request(cache_key(fields), self.build_body(messages, json_schema, merged), tokens,
+                       merged.get("max_tokens")), fields
+
     def complete(self, messages: list[dict[str, Any]], *, json_schema: dict[str, Any] | None = None,
                  sample: int = 0, **params: Any) -> Completion:
         t0 = time.perf_counter()
-        merged = self.params(params, sample)
-        fields = self.request_fields(messages, json_schema, merged, sample)
-        key = cache_key(fields) if self.cache is not None else ""
+        req, fields = self.prepare(messages, json_schema, sample, **params)
         if self.cache is not None:
-            hit = self.cache.get(key)
+            hit = self.cache.get(req.key)
             if hit is not None and has_words(hit["text"]):  # an older entry of garbage is a miss
-                return self._completion(hit, json_schema, cached=True, t0=t0)
-        body = self.build_body(messages, json_schema, merged)
-        tokens = sum(estimate_tokens(str(m.get("content", ""))) for m in messages) + (merged.get("max_tokens") or 0)
+                return self._completion(hit, json_schema, cached=True, t0=t0, batch=bool(hit.get("batch")))
+        fetched = self.batch_answers.get(req.key)
+        if fetched is not None:
+            if fetched.answer is None:
+                raise BackendError(fetched.error or "the batch gave no answer")
+            answer, batch = fetched.answer, True
+        elif self.collecting is not None:
+            self.collecting.note(req)
+            raise BackendError("deferred to a batch", reason=DEFERRED)
+        elif self.batch_only:
+            raise BackendError("no batch answered this request (a sumbench bug: please report it); "
+                               "resume the run to submit it again")
+        else:
+            answer, batch = self._interactive(req.body, req.tokens, json_schema), False
+        if not has_words(answer["text"]):  # like a refusal: never a summary, never cached
+            raise BackendError(f"empty answer: no words in {len(answer['text'])} characters "
+                               f"(finish_reason={answer.get('finish_reason')})")
+        done = self._completion(answer, json_schema, cached=False, t0=t0, batch=batch)  # validates first
+        if batch and fetched.latency_ms is not None:
+            done.latency_ms = fetched.latency_ms
+        self._store(req.key, {**answer, "batch": True} if batch else answer, fields)  # priced as it was paid
+        return done
+
+    def _interactive(self, body: dict[str, Any], tokens: int, json_schema: dict[str, Any] | None) -> dict[str, Any]:
         try:
             resp = call_with_retry(lambda: self._attempt(body, tokens), retryable=_Retryable(self),
                                    max_attempts=self.options.max_attempts, max_wait=self.options.max_wait)
         except Exception as exc:
             reason = "schema_rejected" if json_schema is not None and self.rejects_schema(exc) else None
             raise BackendError(self.explain(exc), reason=reason) from None
-        answer = self.parse(resp)
-        if not has_words(answer["text"]):  # like a refusal: never a summary, never cached
-            raise BackendError(f"empty answer: no words in {len(answer['text'])} characters "
-                               f"(finish_reason={answer.get('finish_reason')})")
-        done = self._completion(answer, json_schema, cached=False, t0=t0)  # validates before caching
-        self._store(key, answer, fields)
-        return done
+        return self.parse(resp)
 
     def _attempt(self, body: dict[str, Any], tokens: int) -> Any:
         self.connect()
@@ -210,7 +229,7 @@ class LLMBackend(BaseBackend):
                       f"{exc.strerror} (answers of this run are not cached; see --cache-dir)")
 
     def _completion(self, answer: dict[str, Any], json_schema: dict[str, Any] | None, *, cached: bool,
-                    t0: float) -> Completion:
+                    t0: float, batch: bool = False) -> Completion:
         data = None
         if json_schema is not None:
             try:
@@ -218,25 +237,29 @@ class LLMBackend(BaseBackend):
             except ValueError:
                 raise BackendError("structured answer is not valid JSON", reason="invalid_json") from None
         usage = answer.get("usage") or {}
-        return Completion(text=answer["text"], usage=usage, cost_usd=self.cost(usage), cached=cached,
+        return Completion(text=answer["text"], usage=usage, cost_usd=self.cost(usage, batch=batch), cached=cached,
                           latency_ms=round((time.perf_counter() - t0) * 1000, 3),
-                          finish_reason=answer.get("finish_reason"), model=answer.get("model"), data=data)
+                          finish_reason=answer.get("finish_reason"), model=answer.get("model"), data=data,
+                          batch=batch)
 
-    def cost(self, usage: dict[str, int]) -> float | None:
+    def cost(self, usage: dict[str, int], batch: bool = False) -> float | None:
         price = self.options.price
         if price is None or not usage:
             return None
-        return round((usage.get("prompt_tokens", 0) * price.input
-                      + usage.get("completion_tokens", 0) * price.output) / 1e6, 8)
+        return price.usd(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), batch)
 
     # -- summaries and estimates ---------------------------------------
+    def summary_request(self, article: str, sample: int = 0) -> tuple[Request, dict[str, Any]]:
+        """The request ``summarize`` sends for ``article`` (what the batch mode submits)."""
+        return self.prepare(self.prompt.render(article, self.options.system), sample=sample)
+
     def summarize(self, article: str, item: Item, sample: int = 0) -> Summary:
         c = self.complete(self.prompt.render(article, self.options.system), sample=sample)
         # finish_reason "length" (cut off by max_tokens) is scored as it is, recorded per record and
         # counted once in the run's summary, across systems
         return Summary(c.text, usage=c.usage, cost_usd=c.cost_usd, cached=c.cached,
                        meta={"prompt_sha256": self.prompt.sha256, "finish_reason": c.finish_reason,
-                             "model": c.model, "request_ms": c.latency_ms})
+                             "model": c.model, "request_ms": c.latency_ms, "batch": c.batch})
 
     def estimate(self, article: str, item: Item, sample: int = 0) -> dict[str, Any]:
         """For --dry-run: is it cached, and roughly how many tokens and dollars if not."""
@@ -246,7 +269,8 @@ class LLMBackend(BaseBackend):
         usage = {"prompt_tokens": sum(estimate_tokens(m["content"]) + 4 for m in messages),
                  "completion_tokens": params.get("max_tokens") or 200}
         return {"cached": self.cache is not None and self.cache.contains(key), "usage": usage,
-                "cost_usd": self.cost(usage), "output_is_cap": "max_tokens" in params}
+                "cost_usd": self.cost(usage), "batch_cost_usd": self.cost(usage, batch=True),
+                "output_is_cap": "max_tokens" in params}
 
 
 class _Retryable:

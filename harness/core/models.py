@@ -121,6 +121,7 @@ class Sample(Strict):
     latency_ms: float | None = None
     finish_reason: str | None = None  # the server's: "length" means cut off by max_tokens
     model: str | None = None  # the model the server says answered (gateways may route elsewhere)
+    batch: bool = False  # answered through the Batch API
     scores: dict[str, float | None] = Field(default_factory=dict)
     undecided: dict[str, int] = Field(default_factory=dict)  # judgements a scorer could not make, by reason
 
@@ -138,6 +139,7 @@ class Record(Strict):
     latency_ms: float | None = None
     finish_reason: str | None = None  # the server's: "length" means cut off by max_tokens
     model: str | None = None  # the model the server says answered (gateways may route elsewhere)
+    batch: bool = False  # the summary was answered through the Batch API (priced as such)
     scores: dict[str, float | None] = Field(default_factory=dict)
     undecided: dict[str, int] = Field(default_factory=dict)  # judgements a scorer could not make, by reason
     details: dict[str, Any] = Field(default_factory=dict)

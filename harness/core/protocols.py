@@ -37,6 +37,7 @@ class Completion:
     finish_reason: str | None = None
     model: str | None = None  # as the server reports it
     data: Any = None  # parsed JSON for structured-output calls
+    batch: bool = False  # answered through the Batch API (priced as such)
 
 
 class Backend(Protocol):

@@ -26,7 +26,8 @@ def dry_run_text(plan: Plan, opts: RunOptions) -> str:
 def dry_run_rows(plan: Any, items: Any, prepare: Any) -> list[dict[str, Any]]:
     """Totals per system; ``prepare(item)`` gives the article exactly as the run would send it."""
     rows = {cfg.name: {"system": cfg.name, "offline": not backend.calls_network, "pairs": 0,
-                       "requests": 0, "cached": 0, "input": 0, "output": 0, "cost": None, "cap": False}
+                       "requests": 0, "cached": 0, "input": 0, "output": 0, "cost": None, "cap": False,
+                       "batch": bool(getattr(backend.options, "batch", False)), "batch_cost": None}
             for cfg, backend in plan.systems}
     for item in items:
         article = prepare(item)
@@ -46,22 +47,35 @@ def dry_run_rows(plan: Any, items: Any, prepare: Any) -> list[dict[str, Any]]:
                 row["cap"] = row["cap"] or est["output_is_cap"]
                 if est["cost_usd"] is not None:
                     row["cost"] = (row["cost"] or 0.0) + est["cost_usd"]
+                    row["batch_cost"] = (row["batch_cost"] or 0.0) + est["batch_cost_usd"]
     return list(rows.values())
 
 
+def _usd(r: dict[str, Any], key: str) -> str:
+    return "no price" if r[key] is None and r["requests"] else f"{r[key] or 0:.4f}"
+
+
 def render_dry_run(rows: list[dict[str, Any]], skipped: dict[str, str]) -> str:
+    """One row per system; with a ``batch = true`` system, its cost at batch prices next to the
+    interactive cost of the same requests."""
+    batch = any(r["batch"] and not r["offline"] for r in rows)
     header = ["system", "pairs", "requests", "cached", "input tok", "output tok", "cost USD"]
+    header += ["mode", "interactive USD"] if batch else []
     body = []
     for r in rows:
         if r["offline"]:
-            body.append([r["system"], str(r["pairs"]), "offline", "–", "–", "–", "–"])
+            body.append([r["system"], str(r["pairs"]), "offline", "–", "–", "–", "–"] + (["–", "–"] if batch else []))
             continue
         out = f"{'≤' if r['cap'] else '~'}{r['output']}"
-        cost = "no price" if r["cost"] is None and r["requests"] else f"{r['cost'] or 0:.4f}"
-        body.append([r["system"], str(r["pairs"]), str(r["requests"]), str(r["cached"]), f"~{r['input']}", out, cost])
-    total = sum(r["cost"] or 0.0 for r in rows)
+        row = [r["system"], str(r["pairs"]), str(r["requests"]), str(r["cached"]), f"~{r['input']}", out,
+               _usd(r, "batch_cost" if r["batch"] else "cost")]
+        body.append(row + ([("batch" if r["batch"] else "interactive"), _usd(r, "cost")] if batch else []))
+    total = sum((r["batch_cost"] if r["batch"] else r["cost"]) or 0.0 for r in rows)
     lines = ["dry run: no request was made", "", render_text_table(header, body), "",
              f"estimated total: {sum(r['requests'] for r in rows)} requests, ~{total:.4f} USD "
              "(tokens ≈ characters/4; output = max_tokens cap (≤) or 200 per request (~))"]
+    if batch:
+        lines.append(f"all interactive instead: ~{sum(r['cost'] or 0.0 for r in rows):.4f} USD (batch = true "
+                     "systems are priced at price.batch_input/batch_output, else half the interactive price)")
     lines += [f"note: a real run would skip {name}: {why}" for name, why in skipped.items()]
     return "\n".join(lines)

@@ -16,6 +16,7 @@ from typing import Any
 
 from harness.core.models import Item, Record
 from harness.results.store import utc_now
+from harness.run.batch_sources import preflight, run_batches
 from harness.run.interrupt import SigintGate, deferred_sigint
 from harness.run.jobs import Jobs
 from harness.run.manifest import RunFolder, open_run
@@ -37,6 +38,7 @@ class RunResult:
     complete: bool = False  # every pair has its record: metrics and reports can be written
     tally: Tally = field(default_factory=Tally)  # cut-off answers and undecided judgements, for the summary
     judge_error_budget: int = 0
+    waiting: bool = False  # --no-wait: batches were submitted and run on; resume collects them
 
 
 class Execution:
@@ -54,6 +56,7 @@ class Execution:
         self.scoring_of: dict[Future, Drawn] = {}  # jobs of the scoring helpers -> the answers they score
         self.helpers: ScoringPool | None = None
         self.stopped: str | None = None
+        self.waiting = False
         self.sigint = SigintGate()
         self.pool: ThreadPoolExecutor | None = None
         self.n_cached = 0  # this execution's cache hits (a resumed folder does not count its earlier ones)
@@ -87,7 +90,7 @@ class Execution:
         return RunResult(run_dir=self.folder.path, n_records=self.folder.records, n_errors=self.folder.errors,
                          error_budget=self.plan.suite.config.run.error_budget, stopped=self.stopped,
                          complete=self.manifest["status"] == "complete", tally=self.folder.tally,
-                         judge_error_budget=self.plan.suite.config.run.judge_error_budget)
+                         judge_error_budget=self.plan.suite.config.run.judge_error_budget, waiting=self.waiting)
 
     def _start(self) -> None:
         # first, so the helpers load their scorers on the other cores while this one loads the SDK
@@ -99,8 +102,14 @@ class Execution:
         for _, backend in self.plan.systems:
             backend.set_concurrency(self.concurrency)
             backend.warm_up()  # e.g. import the SDK before items are queued
+        budget = self.folder.budget
+        self.stopped, self.waiting = run_batches(
+            self.plan, self.opts, self.folder.path, self.folder.finished,
+            None if budget.max_usd is None else budget.max_usd - budget.spent_usd)
 
     def _submit_all(self) -> None:
+        if self.stopped:  # the batch mode stopped the run before any record (--no-wait, --max-cost)
+            return
         for item in planned_items(self.plan, self.opts):
             self.sigint.check()
             todo = [(c, b) for c, b in self.plan.systems if (item.id, c.name) not in self.folder.finished]
@@ -215,4 +224,5 @@ class Execution:
 
 def execute(plan: Plan, opts: RunOptions) -> RunResult:
     """Create (or resume) the run folder and fill it with records; returns counts for the exit code."""
+    preflight(plan)  # a server with no Batch API is one line before the run folder exists
     return Execution(plan, opts, open_run(plan, opts)).run()

@@ -135,9 +135,11 @@ def _scored(d: Drawn, k: int, scorer_list: list[tuple[str, Any]],
     s = _score(d.item, out.text, d.article, scorer_list, {**computed, **d.early[k]})
     usage = Usage(**out.usage) if out.usage else None
     meta = out.meta or {}
+    if meta.get("batch") and meta.get("request_ms") is not None:
+        latency = meta["request_ms"]  # what the answer took: its batch's time at the provider
     return (Sample(summary=out.text, error=s.error, cached=out.cached, usage=usage, cost_usd=out.cost_usd,
                    latency_ms=latency, finish_reason=meta.get("finish_reason"), model=meta.get("model"),
-                   scores=s.scores, undecided=s.undecided), s.details, meta.get("prompt_sha256"))
+                   batch=bool(meta.get("batch")), scores=s.scores, undecided=s.undecided), s.details, meta.get("prompt_sha256"))
 
 
 def run_pair(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backend: Any,
@@ -172,7 +174,7 @@ def score_drawn(d: Drawn, scorer_list: list[tuple[str, Any]],
     return Record(summary=samples[first].summary if first is not None else None, error=error,
                   finish_reason=samples[first].finish_reason if first is not None else None,
                   model=samples[first].model if first is not None else None, undecided=undecided,
-                  cached=all(s.cached for s in samples),
+                  cached=all(s.cached for s in samples), batch=any(s.batch for s in samples),
                   usage=Usage(prompt_tokens=sum(u.prompt_tokens for u in usages),
                               completion_tokens=sum(u.completion_tokens for u in usages)) if usages else None,
                   cost_usd=round(sum(costs), 8) if costs else None,

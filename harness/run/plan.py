@@ -45,6 +45,7 @@ class RunOptions:
     workers: int | None = None  # scoring processes (--workers); None = the usable CPUs, 0 = score in-process
     shard: tuple[int, int] | None = None  # (I, N) with 1 <= I <= N: run only the items of shard I of N
     on_first_request: Callable[[], None] | None = None  # called once the first request is on its way
+    no_wait: bool = False  # batch = true: submit the batches and stop; --resume collects them
 
 
 @dataclass

@@ -52,6 +52,10 @@ class BaseScorer:
     def score(self, item: Item, summary: str, article: str) -> Score:
         raise NotImplementedError
 
+    def judge_backends(self) -> list[Any]:
+        """The LLM backends this scorer asks (its judges): the batch mode submits their requests."""
+        return []
+
     def settings(self) -> dict[str, Any]:
         """Exact settings recorded in the manifest (default: the options)."""
         return self.options.model_dump(mode="json")

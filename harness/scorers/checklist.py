@@ -156,6 +156,9 @@ class Checklist(BaseScorer):
         """With an LLM judge it waits on a model, so it is scored on the request threads."""
         return self.judge is not None
 
+    def judge_backends(self) -> list[Any]:
+        return [self.judge.backend] if self.judge is not None else []
+
     def score(self, item: Item, summary: str, article: str) -> Score:
         text = normalize_ws(summary)
         verdicts = [check_claim(c, text) for c in item.checklist]

@@ -1,6 +1,6 @@
 """The OpenAI Batch API, faked, for the fake server (``harness.testing.fake_server``).
 
-Routes: ``POST /v1/files`` (multipart: ``purpose`` and ``file``), ``GET /v1/files/{id}``,
+Routes: ``POST /v1/files`` (multipart: ``purpose`` and ``file``), ``GET /v1/files``, ``GET /v1/files/{id}``,
 ``GET /v1/files/{id}/content``, ``POST /v1/batches``, ``GET /v1/batches``,
 ``GET /v1/batches/{id}``, ``POST /v1/batches/{id}/cancel``. Everything lives in memory.
 
@@ -29,6 +29,7 @@ import json
 import re
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -142,6 +143,8 @@ class BatchStore:
         with self._lock:
             if kind == "files" and method == "POST" and not ident:
                 result: Any = self._upload(content_type, raw)
+            elif kind == "files" and method == "GET" and not ident:
+                result = self._list_files(path)
             elif kind == "files" and method == "GET" and ident:
                 result = self._file(ident, content=action == "content")
             elif kind == "batches" and method == "POST" and not ident:
@@ -173,6 +176,14 @@ class BatchStore:
         obj = self._store(fields["file"][1], fields["file"][0] or "upload.jsonl", purpose)
         self.fake._count("files_uploaded")
         return obj
+
+    def _list_files(self, path: str) -> dict[str, Any]:
+        """``GET /v1/files[?purpose=...&limit=...]``: newest first, as OpenAI lists them."""
+        query = urllib.parse.parse_qs(path.partition("?")[2])
+        purpose = query.get("purpose", [None])[0]
+        files = [f for f in reversed(self.files.values()) if purpose is None or f["purpose"] == purpose]
+        limit = int(query.get("limit", ["10000"])[0] or 10000)
+        return {"object": "list", "data": files[:limit], "has_more": len(files) > limit}
 
     def _file(self, ident: str, *, content: bool) -> Any:
         if ident not in self.files:

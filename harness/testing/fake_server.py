@@ -102,8 +102,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _batch_api(self, method: str, raw: bytes = b"") -> bool:
         """Answer a files/batches route (see fake_batches); False when the path is not one."""
         fake = self.server.fake
-        if not fake.batches.owns(self.path):
-            return False
+        if not fake.batch_api or not fake.batches.owns(self.path):
+            return False  # no Batch API: a 404 like vLLM's or Ollama's
         try:
             if not fake._authorized(self.headers.get("Authorization")):
                 raise BatchApiError(401, "incorrect API key provided")
@@ -191,7 +191,7 @@ class FakeServer:
                  require_key: str | None = None, responder: Responder | None = None,
                  raw: RawResponder | None = None, retry_after_header: str = "Retry-After",
                  strict_schema: bool = False, batch_delay: float = 0.0, batch_fail_rate: float = 0.0,
-                 batch_expire: bool = False):
+                 batch_expire: bool = False, batch_api: bool = True):
         unknown = set(fault_kinds) - set(FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {FAULT_KINDS}")
@@ -211,6 +211,7 @@ class FakeServer:
         self.first_request_at: float | None = None  # time.monotonic() of the first POST since reset
         self.last_response_at: float | None = None  # ... and of the last completed answer
         self.counts: Counter[str] = Counter()  # chat_completions, files_uploaded, batches_created, batch_lines...
+        self.batch_api = batch_api
         self.batches = BatchStore(self, delay=batch_delay, fail_rate=batch_fail_rate, expire=batch_expire, seed=seed)
         self._rng = random.Random(seed)
         self._script: deque[str] = deque()
@@ -346,12 +347,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--batch-delay", type=float, default=0.0, help="seconds until a batch completes")
     p.add_argument("--batch-fail-rate", type=float, default=0.0, help="share of batch lines that fail")
     p.add_argument("--batch-expire", action="store_true", help="batches end 'expired', half done")
+    p.add_argument("--no-batch-api", action="store_true", help="answer 404 on /files and /batches (as vLLM)")
     a = p.parse_args(argv)
     srv = FakeServer(port=a.port, latency=a.latency, fault_rate=a.fault_rate,
                      fault_kinds=tuple(k for k in a.faults.split(",") if k), seed=a.seed,
                      retry_after=a.retry_after, hang_seconds=a.hang_seconds, require_key=a.require_key,
                      retry_after_header=a.retry_after_header, strict_schema=a.strict_schema,
-                     batch_delay=a.batch_delay, batch_fail_rate=a.batch_fail_rate, batch_expire=a.batch_expire)
+                     batch_delay=a.batch_delay, batch_fail_rate=a.batch_fail_rate, batch_expire=a.batch_expire,
+                     batch_api=not a.no_batch_api)
     print(f"FAKE OpenAI-compatible server on {srv.base_url} (Ctrl-C stops)", flush=True)
     try:
         srv._httpd.serve_forever(poll_interval=0.05)
