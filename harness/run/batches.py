@@ -117,8 +117,7 @@ class BatchMode:
                 for n in list(self.open):
                     self._step(n)
             except BackendError as exc:
-                return (f"{exc} — the batches are noted in {self.journal.path}; nothing is lost, resume "
-                        "to re-attach to them")
+                return f"{exc} — the batches are noted in {self.journal.path}, nothing is lost"
             looks += 1
             if not self.open:
                 break

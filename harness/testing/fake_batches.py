@@ -150,7 +150,7 @@ class BatchStore:
             elif kind == "batches" and method == "POST" and not ident:
                 result = self._create(raw)
             elif kind == "batches" and method == "GET" and not ident:
-                result = {"object": "list", "data": [self._advance(b) for b in reversed(self.batches)],
+                result = {"object": "list", "data": [self._advance(b) for b in reversed(self.batches.values())],
                           "has_more": False}
             elif kind == "batches" and method == "GET" and not action:
                 result = self._advance(self._batch(ident))
