@@ -74,6 +74,7 @@ def make_vcr(cassette_dir: Path, label: str = FAKE_LABEL) -> Any:
     v = vcr.VCR(
         cassette_library_dir=str(cassette_dir),
         record_mode="all" if recording else "none",
+        drop_unused_requests=recording,  # re-recording replaces a cassette, stale exchanges (old batch ids) go
         match_on=("method", "path", "body"),
         filter_headers=list(SECRET_HEADERS),
         before_record_response=_scrub_response,
