@@ -164,7 +164,8 @@ class BatchMode:
 
     def _show(self, e: BatchEntry, batch: dict[str, Any]) -> None:
         c = e.request_counts
-        line = (f"batch {e.n} ({e.group.split(':', 1)[-1]}, {len(e.custom_ids)} requests) {e.batch_id}: "
+        n = len(e.custom_ids)
+        line = (f"batch {e.n} ({e.group.split(':', 1)[-1]}, {n} request{'s' if n != 1 else ''}) {e.batch_id}: "
                 f"{e.status}, {c.get('completed', 0)} done, {c.get('failed', 0)} failed")
         started = batch.get("in_progress_at") or batch.get("created_at")
         done = c.get("completed", 0) + c.get("failed", 0)
