@@ -100,7 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
     if result.stopped:
         print(f"stopped early: {result.stopped}", file=sys.stderr)
-        print(f"run folder (interrupted): {result.run_dir}")
+        print(f"run folder ({'complete' if result.complete else 'interrupted'}): {result.run_dir}")
         return 1
     print(console_table(result.run_dir))
     print(_usage_lines(result.run_dir), end="")
@@ -119,7 +119,54 @@ def _run_exit_code(result) -> int:  # noqa: ANN001  (harness.run.execute.RunResu
         code = 1
     if result.tally.n_undecided > result.judge_error_budget:
         code = 1  # a recall computed from fewer claims must not pass as a clean run
+    if result.pairwise_undecided > result.judge_error_budget:
+        print(f"error: {result.pairwise_undecided} pairwise judgement(s) undecided (judge_error_budget "
+              f"{result.judge_error_budget}); see 'error' in {result.run_dir / 'pairwise.jsonl'}", file=sys.stderr)
+        code = 1
     return code
+
+
+def cmd_judge(args: argparse.Namespace) -> int:
+    """(Re)judge an existing run's pairs with its suite's [pairwise] judge; no summary is requested."""
+    from harness.analysis.pairwise import pairwise_stats, pairwise_text
+    from harness.backends.cache import Cache, default_cache_dir
+    from harness.pipeline import judge_run
+    from harness.results.pairwise import read_pairwise
+    from harness.results.store import read_manifest
+    from harness.run.pairwise import PairwiseJudge, pairs_of
+    from harness.run.plan import RunOptions
+    from harness.run.resume import resume_selection
+    from harness.suite.datasets import load_suite
+
+    run = Path(args.run)
+    sel = resume_selection(run, None)
+    suite = load_suite(sel["suite"])
+    if suite.config.pairwise is None:
+        raise UserError("the run's suite has no [pairwise] table", file=suite.path,
+                        fix='add [pairwise] with judge = {backend = "openai", model = "..."}')
+    if bool(args.a) != bool(args.b):
+        raise UserError("--a and --b go together", fix="name both systems of the pair, or neither")
+    systems = list(read_manifest(run).get("systems", {}))
+    only = (args.a, args.b) if args.a else None
+    for name in only or ():
+        if name not in systems:
+            raise UserError(f"no system '{name}' in this run", file=run / "manifest.json",
+                            fix=f"choose from: {', '.join(systems)}")
+    cache = None if args.no_cache else Cache(Path(args.cache_dir) if args.cache_dir else default_cache_dir())
+    judge = PairwiseJudge(suite.config.pairwise, suite, cache)
+    opts = RunOptions(limit=sel["limit"], shard=sel["shard"], keep_duplicates=sel["keep_duplicates"],
+                      concurrency=args.concurrency, max_cost=args.max_cost)
+    res = judge_run(run, suite, judge, opts, systems, only)
+    lines = read_pairwise(run)
+    for a, b in [only] if only else pairs_of(suite.config.pairwise, systems):
+        stats = pairwise_stats(lines, a, b, suite.config.run.seed)
+        if stats is not None:
+            print("\n".join([f"A: {a}  B: {b}", *pairwise_text(stats, a, b), ""]))
+    print(f"{res.lines} judgement(s) written to {run / 'pairwise.jsonl'}")
+    if res.stopped:
+        print(f"stopped early: {res.stopped}", file=sys.stderr)
+        return 1
+    return 1 if res.undecided > suite.config.run.judge_error_budget else 0
 
 
 def _usage_lines(run_dir: Path) -> str:
@@ -254,6 +301,16 @@ def _add_reader_parsers(sub: Any) -> None:
     p.add_argument("--alpha", type=_probability, default=0.05, metavar="P",
                    help="significance level for the verdict column (default 0.05, Holm-adjusted p)")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("judge", help="(re)judge a run's summaries pairwise with its suite's [pairwise] judge")
+    p.add_argument("run", metavar="RUN")
+    p.add_argument("--a", metavar="SYS", help="judge only this pair: system A ...")
+    p.add_argument("--b", metavar="SYS", help="... and system B")
+    p.add_argument("--concurrency", type=_positive_int, metavar="N", help="judge calls in flight")
+    p.add_argument("--max-cost", type=_nonneg_float, metavar="USD", help="stop starting judge calls past this spend")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
+    p.add_argument("--cache-dir", metavar="DIR", help="response cache folder")
+    p.set_defaults(func=cmd_judge)
 
     p = sub.add_parser("check", help="apply the suite's [gate] rules (exit 1 on a regression), or write a baseline")
     p.add_argument("run", metavar="RUN")

@@ -10,11 +10,11 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from harness.run.execute import RunResult, execute
 from harness.run.pair import one_line
-from harness.run.plan import Plan, RunOptions
+from harness.run.plan import Plan, RunOptions, prepare_article, suite_items
 
 
 def write_outputs(run_dir: Path, warn: Callable[[str], None]) -> None:
@@ -51,11 +51,30 @@ def _preload_in_background() -> None:
     threading.Thread(target=_preload, name="sumbench-preload", daemon=True).start()
 
 
+def judge_run(run_dir: Path, suite: Any, judge: Any, opts: RunOptions, systems: list[str],
+              only: tuple[str, str] | None = None, spent_usd: float = 0.0) -> Any:
+    """The ``[pairwise]`` judge over a run's pairs (``only``: just that one), on its items as the run
+    sent them; returns ``harness.run.pairwise.PairwiseResult``."""
+    from harness.run.pairwise import pairs_of, run_pairwise
+
+    pairs = [only] if only else pairs_of(suite.config.pairwise, systems)
+    articles = ((item.id, prepare_article(item, opts)[0]) for item in suite_items(suite, opts))
+    concurrency = opts.concurrency or suite.config.run.concurrency
+    budget = None if opts.max_cost is None else max(0.0, opts.max_cost - spent_usd)
+    return run_pairwise(run_dir, judge, pairs, articles, concurrency, budget)
+
+
 def run_plan(plan: Plan, opts: RunOptions) -> RunResult:
-    """Execute the plan; a complete run then gets its metrics and reports."""
+    """Execute the plan; a complete run then gets its pairwise judgements, metrics and reports."""
     if opts.on_first_request is None:
         opts = replace(opts, on_first_request=_preload_in_background)
     result = execute(plan, opts)
+    if result.complete and plan.pairwise is not None:
+        judged = judge_run(result.run_dir, plan.suite, plan.pairwise, opts, [c.name for c, _ in plan.systems],
+                           spent_usd=result.spent_usd)
+        result.pairwise_undecided = judged.undecided
+        if judged.stopped:
+            result.stopped = f"{judged.stopped}; finish with: sumbench judge {result.run_dir} --max-cost <more>"
     if result.complete:
         write_outputs(result.run_dir, opts.warn)
     return result

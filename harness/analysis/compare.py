@@ -13,10 +13,13 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness.analysis.paired import Paired, compare_paired, holm
+from harness.analysis.pairwise import pairwise_stats
 from harness.core.errors import UserError
 from harness.core.metrics import Catalog, installed_metrics
+from harness.results.pairwise import read_pairwise
 from harness.results.rundata import RunData, SystemScores
 
 
@@ -44,6 +47,7 @@ class PairResult:
     seed: int
     alpha: float
     notes: list[str] = field(default_factory=list)
+    pairwise: dict[str, Any] | None = None  # the [pairwise] judge's verdicts on A vs B, when the run has them
 
 
 @dataclass
@@ -105,6 +109,8 @@ def pair(a: Side, b: Side, metrics: list[str] | None, seed: int, alpha: float = 
     result = PairResult(a=a, b=b, rows=rows, seed=seed, alpha=alpha, notes=notes,
                         only_a=[i for i in a.system.items if i not in b_items],
                         only_b=[i for i in b.system.items if i not in a_items])
+    if a.run is b.run:
+        result.pairwise = pairwise_stats(read_pairwise(a.run.path), a.system.name, b.system.name, seed)
     if a.run is not b.run:
         ha, hb = a.run.suite.get("dataset_sha256"), b.run.suite.get("dataset_sha256")
         if ha and hb and ha != hb:

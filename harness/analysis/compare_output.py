@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from harness.analysis.compare import PairResult, RankResult
+from harness.analysis.pairwise import pairwise_text
 from harness.analysis.paired import (
     BOOTSTRAP_RESAMPLES,
     EXACT_MAX_N,
@@ -80,6 +81,8 @@ def pair_text(res: PairResult) -> str:
         if ids:
             lines.append(f"{label}: {len(ids)} item(s): {_listed(ids)}")
     lines += [f"note: {n}" for n in res.notes]
+    if res.pairwise is not None:
+        lines += ["", *pairwise_text(res.pairwise, a.system.name, b.system.name)]
     return "\n".join(lines)
 
 
@@ -125,6 +128,8 @@ def pair_json(res: PairResult) -> str:
                         **_stats_dict(r.stats), "p_holm": r.p_holm,
                         "verdict": verdict(r.stats, r.p_holm, res.alpha, r.better)} for r in res.rows],
            "notes": res.notes}
+    if res.pairwise is not None:
+        out["pairwise"] = res.pairwise
     return json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False)
 
 

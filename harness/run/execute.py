@@ -39,6 +39,8 @@ class RunResult:
     tally: Tally = field(default_factory=Tally)  # cut-off answers and undecided judgements, for the summary
     judge_error_budget: int = 0
     waiting: bool = False  # --no-wait: batches were submitted and run on; resume collects them
+    spent_usd: float = 0.0  # what this run has spent so far (all executions)
+    pairwise_undecided: int = 0  # [pairwise] judgements that decided nothing
 
 
 class Execution:
@@ -90,7 +92,8 @@ class Execution:
         return RunResult(run_dir=self.folder.path, n_records=self.folder.records, n_errors=self.folder.errors,
                          error_budget=self.plan.suite.config.run.error_budget, stopped=self.stopped,
                          complete=self.manifest["status"] == "complete", tally=self.folder.tally,
-                         judge_error_budget=self.plan.suite.config.run.judge_error_budget, waiting=self.waiting)
+                         judge_error_budget=self.plan.suite.config.run.judge_error_budget, waiting=self.waiting,
+                         spent_usd=self.folder.budget.spent_usd)
 
     def _start(self) -> None:
         # first, so the helpers load their scorers on the other cores while this one loads the SDK

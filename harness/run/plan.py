@@ -56,6 +56,7 @@ class Plan:
     n_items: int
     skipped: dict[str, str] = field(default_factory=dict)  # system -> why it cannot run
     cache: Cache | None = None
+    pairwise: Any = None  # harness.run.pairwise.PairwiseJudge when the suite has [pairwise]
 
     @property
     def metrics(self) -> Catalog:
@@ -102,6 +103,10 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
     if opts.limit is not None:
         n_items = min(n_items, opts.limit)
     plan = Plan(suite=suite, systems=systems, scorers=built, n_items=n_items, skipped=skipped, cache=cache)
+    if suite.config.pairwise is not None:  # built now: a missing key or bad prompt fails before any request
+        from harness.run.pairwise import PairwiseJudge
+
+        plan.pairwise = PairwiseJudge(suite.config.pairwise, suite, cache)
     if opts.shard is not None:  # progress and manifest count this shard's items (limit first, as planned_items)
         plan.n_items = sum(in_shard(i, opts.shard) for i in suite.item_ids[:n_items])
         if plan.n_items == 0:
@@ -149,7 +154,12 @@ def planned_items(plan: Plan, opts: RunOptions) -> Iterator[Item]:
     Limit first, so the N shards of ``--limit 100`` are together exactly the unsharded ``--limit 100``
     (a limit after sharding would take each shard's first 100, a different set for every N).
     """
-    for n, item in enumerate(plan.suite.iter_items()):
+    return suite_items(plan.suite, opts)
+
+
+def suite_items(suite: Suite, opts: RunOptions) -> Iterator[Item]:
+    """``planned_items`` of a suite without a plan (re-judging an existing run)."""
+    for n, item in enumerate(suite.iter_items()):
         if opts.limit is not None and n >= opts.limit:
             return
         if in_shard(item.id, opts.shard):

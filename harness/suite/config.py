@@ -74,6 +74,22 @@ class RunConfig(Strict):
     seed: int = 0  # bootstrap and any other randomness
 
 
+class PairwiseConfig(Strict):
+    """``[pairwise]``: an LLM judge that says which of two systems' summaries is better, in both orders."""
+
+    judge: dict[str, Any]  # the judge backend and its options, as for an openai system
+    pairs: list[list[str]] | None = None  # [["a", "b"], ...]; default: every pair of systems
+    judge_prompt: str | None = None  # {article}, {first}, {second}; default prompts/judge/pairwise.txt
+
+    @field_validator("pairs")
+    @classmethod
+    def _pairs(cls, v: list[list[str]] | None) -> list[list[str]] | None:
+        for p in v or []:
+            if len(p) != 2 or p[0] == p[1]:
+                raise ValueError(f"each pair names two different systems, got {p!r}")
+        return v
+
+
 class SuiteConfig(Strict):
     """``suite.toml``."""
 
@@ -88,6 +104,7 @@ class SuiteConfig(Strict):
     gate: GateConfig = Field(default_factory=GateConfig)  # rules for `sumbench check`
     lint: LintConfig = Field(default_factory=LintConfig)
     run: RunConfig = Field(default_factory=RunConfig)
+    pairwise: PairwiseConfig | None = None
 
     @field_validator("name")
     @classmethod
@@ -99,4 +116,9 @@ class SuiteConfig(Strict):
     @model_validator(mode="after")
     def _unique_systems(self) -> "SuiteConfig":
         no_repeats([s.name for s in self.systems], "system name")
+        names = {s.name for s in self.systems}
+        for p in (self.pairwise.pairs or []) if self.pairwise else []:
+            unknown = [n for n in p if n not in names]
+            if unknown:
+                raise ValueError(f"[pairwise] pairs names unknown system {unknown[0]!r}; systems: {sorted(names)}")
         return self

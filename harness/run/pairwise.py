@@ -1,0 +1,139 @@
+"""``[pairwise]``: judge each item's summaries of two systems in both orders, into pairwise.jsonl.
+
+Runs once a run's records are complete (``sumbench run``), or on an existing run
+(``sumbench judge RUN [--a X --b Y]``) without summarizing again. Every order is
+one structured-output call (``verdict`` first/second/tie and a short ``reason``)
+through the judge backend's call path, so it is cached like any call: a second
+run makes no judge call. A failed or unusable answer is that order's ``error``,
+never an exception; ``--max-cost`` stops starting judge calls once the budget is
+spent (the lines judged so far are kept; the rest are judged on the next try).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.core.errors import UserError
+from harness.core.registry import backends
+from harness.results.pairwise import OrderVerdict, PairwiseLine, outcome, read_pairwise, write_pairwise
+from harness.results.store import read_records
+from harness.suite.config import PairwiseConfig
+
+DEFAULT_PROMPT = "prompts/judge/pairwise.txt"
+_PLACEHOLDER = re.compile(r"\{(article|first|second)\}")
+SCHEMA = {"name": "pairwise_verdict", "strict": True, "schema": {
+    "type": "object", "additionalProperties": False, "required": ["verdict", "reason"],
+    "properties": {"verdict": {"type": "string", "enum": ["first", "second", "tie"]},
+                   "reason": {"type": "string"}}}}
+
+
+def load_template(path: str | None, base: Path | None) -> str:
+    rel = Path(path or DEFAULT_PROMPT)
+    for cand in [rel] if rel.is_absolute() else [*([base / rel] if base else []), Path.cwd() / rel,
+                                                   Path(__file__).resolve().parents[2] / rel]:
+        if cand.is_file():
+            text = cand.read_text(encoding="utf-8")
+            if not all(f"{{{p}}}" in text for p in ("article", "first", "second")):
+                raise UserError(f"pairwise judge prompt {cand} lacks {{article}}, {{first}} or {{second}}",
+                                fix="put all three placeholders in the template")
+            return text
+    raise UserError(f"pairwise judge prompt {rel} not found",
+                    fix='set judge_prompt = "path/to/template.txt" under [pairwise] (relative to the suite folder)')
+
+
+def pairs_of(cfg: PairwiseConfig, systems: list[str]) -> list[tuple[str, str]]:
+    """The configured pairs, else every pair of the run's systems in suite order."""
+    if cfg.pairs:
+        return [(a, b) for a, b in cfg.pairs]
+    return list(itertools.combinations(systems, 2))
+
+
+class PairwiseJudge:
+    def __init__(self, cfg: PairwiseConfig, suite: Any, cache: Any):
+        options = dict(cfg.judge)
+        kind = options.pop("backend", None)
+        if not isinstance(kind, str):
+            raise UserError("[pairwise] judge has no 'backend'", file=suite.path, line=suite.line_of("pairwise"),
+                            fix='write judge = {backend = "openai", model = "..."}')
+        try:
+            self.backend = backends.create(kind, options, suite=suite, cache=cache)
+        except UserError as exc:
+            raise UserError(f"[pairwise] judge: {exc.what}", file=suite.path, line=suite.line_of("pairwise"),
+                            fix=exc.fix) from None
+        if not self.backend.can_complete:
+            raise UserError(f"[pairwise] judge backend '{kind}' cannot answer prompts", file=suite.path,
+                            fix='use an LLM backend (backend = "openai")')
+        missing = self.backend.missing_key()
+        if missing:
+            raise UserError(f"the pairwise judge needs ${missing}, which is not set", file=suite.path,
+                            line=suite.line_of("pairwise"), fix="export it, or remove [pairwise]")
+        self.template = load_template(cfg.judge_prompt, getattr(suite, "dir", None))
+
+    def ask(self, article: str, first: tuple[str, str], second: tuple[str, str]) -> OrderVerdict:
+        """One order: ``first``/``second`` are (system, summary). Never raises."""
+        values = {"article": article, "first": first[1], "second": second[1]}
+        messages = [{"role": "user", "content": _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.template)}]
+        head = {"first": first[0], "second": second[0]}
+        try:
+            c = self.backend.complete(messages, json_schema=SCHEMA)
+        except Exception as exc:
+            return OrderVerdict(**head, verdict=None, error=f"judge call failed: {' '.join(str(exc).split())}"[:300])
+        data = c.data if isinstance(c.data, dict) else {}
+        verdict = data.get("verdict")
+        spend = dict(usage=c.usage, cost_usd=c.cost_usd, cached=c.cached)
+        if verdict not in ("first", "second", "tie"):
+            return OrderVerdict(**head, verdict=None, error=f"judge gave no verdict ({c.text[:120]!r})", **spend)
+        return OrderVerdict(**head, verdict=verdict, reason=str(data.get("reason", ""))[:500], **spend)
+
+    def judge(self, item_id: str, article: str, a: tuple[str, str], b: tuple[str, str]) -> PairwiseLine:
+        orders = [self.ask(article, a, b), self.ask(article, b, a)]
+        result, consistent = outcome(a[0], b[0], orders)
+        return PairwiseLine(item_id=item_id, a=a[0], b=b[0], outcome=result, consistent=consistent, orders=orders)
+
+
+@dataclass
+class PairwiseResult:
+    lines: int = 0
+    undecided: int = 0  # lines with an order that decided nothing
+    spent_usd: float = 0.0
+    stopped: str | None = None
+
+
+def _summaries(run_dir: Path, wanted: set[str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for rec in read_records(run_dir / "records.jsonl"):
+        if rec.system in wanted and rec.summary is not None:
+            out.setdefault(rec.item_id, {})[rec.system] = rec.summary
+    return out
+
+
+def run_pairwise(run_dir: Path, judge: PairwiseJudge, pairs: list[tuple[str, str]], articles: Any,
+                 concurrency: int, max_usd: float | None = None) -> PairwiseResult:
+    """Judge ``pairs`` for every item where both have a summary; ``articles`` yields (item id, article)
+    as the run sent them. Lines of other pairs already in pairwise.jsonl are kept."""
+    summaries = _summaries(run_dir, {s for p in pairs for s in p})
+    todo = [(item_id, article, a, b) for item_id, article in articles for a, b in pairs
+            if {a, b} <= summaries.get(item_id, {}).keys()]
+    done: list[PairwiseLine] = []
+    res = PairwiseResult()
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sumbench-pairwise") as pool:
+        for start in range(0, len(todo), concurrency):  # a window at a time, so --max-cost can stop it
+            if max_usd is not None and res.spent_usd >= max_usd:
+                res.stopped = (f"the pairwise judge spent {res.spent_usd:.4f} USD, reaching --max-cost; "
+                               f"{len(todo) - start} of {len(todo)} judgements not made")
+                break
+            window = todo[start:start + concurrency]
+            for line in pool.map(lambda t: judge.judge(t[0], t[1], (t[2], summaries[t[0]][t[2]]),
+                                                       (t[3], summaries[t[0]][t[3]])), window):
+                done.append(line)
+                res.spent_usd += sum(o.cost_usd or 0.0 for o in line.orders if not o.cached)
+    judged = set(pairs)
+    kept = [x for x in read_pairwise(run_dir) if (x.a, x.b) not in judged]
+    write_pairwise(run_dir, kept + done)
+    res.lines, res.undecided = len(done), sum(x.outcome is None for x in done)
+    return res
