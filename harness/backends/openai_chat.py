@@ -147,7 +147,7 @@ class OpenAICompat(LLMBackend):
         usage = {"prompt_tokens": getattr(resp.usage, "prompt_tokens", 0) or 0,
                  "completion_tokens": getattr(resp.usage, "completion_tokens", 0) or 0} if resp.usage else {}
         return {"text": text, "usage": usage, "finish_reason": choice.finish_reason,
-                "model": getattr(resp, "model", None)}
+                "model": getattr(resp, "model", None), "logprobs": token_logprobs(choice)}
 
     def parse_body(self, body: dict[str, Any]) -> dict[str, Any]:
         """``parse`` of a chat completion given as JSON (a Batch API output line's body)."""
@@ -204,6 +204,30 @@ class OpenAICompat(LLMBackend):
                 self._client = openai.OpenAI(api_key=key, base_url=self.base_url, max_retries=0,
                                              timeout=self.options.timeout)
             return self._client
+
+
+def _get(obj: Any, name: str) -> Any:
+    """A field of an SDK object or of a plain dict (a leniently built response holds dicts)."""
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def token_logprobs(choice: Any) -> list[dict[str, Any]] | None:
+    """The answer's token logprobs as plain JSON (answers are cached), or None when not asked for.
+
+    Judges weight a score by the probabilities of its digit (``harness.scorers.geval``). Each
+    token keeps its ``bytes`` (tokens that split a character do not spell it); its alternatives
+    keep only token and logprob, which is all a weighting reads.
+    """
+    content = _get(_get(choice, "logprobs"), "content")
+    if not content:
+        return None
+    out = []
+    for t in content:
+        top = [{"token": str(_get(a, "token") or ""), "logprob": float(_get(a, "logprob") or 0.0)}
+               for a in _get(t, "top_logprobs") or []]
+        out.append({"token": str(_get(t, "token") or ""), "logprob": float(_get(t, "logprob") or 0.0),
+                    "bytes": _get(t, "bytes"), "top_logprobs": top})
+    return out
 
 
 def response_format(json_schema: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""What the FAKE server says: labelled summaries, token counts, schema-conforming JSON.
+"""What the FAKE server says: labelled summaries, token counts, schema-conforming JSON, logprobs.
 
 Deterministic functions of the request, so recorded cassettes and test
 expectations never drift. Nothing here is a model.
@@ -7,6 +7,7 @@ expectations never drift. Nothing here is a model.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from harness.core.text import split_sentences
@@ -92,3 +93,34 @@ def fake_json(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> Any
     if kind == "boolean":
         return False
     return None
+
+
+_FAKE_TOKEN = re.compile(r"\d|[^\W\d]+|\s+|[^\w\s]")  # digits alone, as real tokenizers split numbers
+_DIGIT_SHARES = (0.6, 0.2, 0.1, 0.05, 0.03, 0.01, 0.005, 0.003, 0.001, 0.001)  # chosen, +1, -1, +2, -2, ...
+_FILLERS = ('"', " ", ",", "\n", "}", ":", "the", "a")
+
+
+def _entry(token: str, p: float) -> dict[str, Any]:
+    return {"token": token, "logprob": round(math.log(p), 6), "bytes": list(token.encode("utf-8"))}
+
+
+def _alternatives(token: str, k: int) -> list[dict[str, Any]]:
+    """``k`` deterministic alternatives, the token itself first; a digit's are the neighbouring digits
+    (0 and 6-9 included, so a weighting must renormalise over the digits it scores)."""
+    if token.isdigit():
+        d = int(token)
+        near = [d + s * i for i in range(1, 10) for s in (1, -1)]
+        digits = [d] + [n for n in near if 0 <= n <= 9]
+        return [_entry(str(n), p) for n, p in zip(digits, _DIGIT_SHARES)][:k]
+    others = [f for f in _FILLERS if f != token]
+    return [_entry(token, 0.9)] + [_entry(f, 0.1 / 2 ** (i + 1)) for i, f in enumerate(others[:k - 1])]
+
+
+def fake_logprobs(text: str, top: int) -> list[dict[str, Any]]:
+    """``choices[0].logprobs.content`` for ``text`` in OpenAI's shape: one entry per token (the
+    tokens spell ``text``), each with its ``top`` alternatives (at most 20, as OpenAI allows)."""
+    out = []
+    for token in _FAKE_TOKEN.findall(text):
+        alts = _alternatives(token, max(1, min(int(top), 20)))
+        out.append({**alts[0], "top_logprobs": alts if top else []})
+    return out

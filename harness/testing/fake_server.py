@@ -13,7 +13,8 @@ backlog of 512 (the stdlib default of 5 refuses bursts of 64+ connections).
 
 Features: configurable latency; token usage counts; a request counter;
 structured output (``response_format={"type": "json_schema", ...}`` gets
-deterministic JSON that conforms to the schema); a ``responder`` hook for
+deterministic JSON that conforms to the schema); token logprobs (``"logprobs": true``
+with ``"top_logprobs": k``, see ``fake_content.fake_logprobs``); a ``responder`` hook for
 custom answers; a ``raw`` hook that sends any status, content type and body
 (other servers' shapes: no ``usage``, ``content: null``, an HTML 502 page);
 fault injection, either scripted (``script("429", "ok")`` applies to the
@@ -52,6 +53,7 @@ from harness.testing.fake_batches import BatchApiError, BatchStore
 from harness.testing.fake_content import (  # noqa: F401
     count_tokens,
     fake_json,
+    fake_logprobs,
     fake_summary,
     message_text,
 )
@@ -305,9 +307,11 @@ class FakeServer:
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         with self._lock:
             n = self.outcomes["ok"]
+        logprobs = {"content": fake_logprobs(text, body.get("top_logprobs") or 0), "refusal": None} \
+            if body.get("logprobs") else None  # OpenAI's shape; digits get deterministic neighbours
         return {"id": f"chatcmpl-fake-{n}", "object": "chat.completion", "created": 0,
                 "model": body["model"], "system_fingerprint": "sumbench-fake",
-                "choices": [{"index": 0, "finish_reason": finish, "logprobs": None,
+                "choices": [{"index": 0, "finish_reason": finish, "logprobs": logprobs,
                              "message": {"role": "assistant", "content": text, "refusal": None}}],
                 "usage": usage}
 
