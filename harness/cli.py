@@ -128,46 +128,12 @@ def _run_exit_code(result) -> int:  # noqa: ANN001  (harness.run.execute.RunResu
 
 def cmd_judge(args: argparse.Namespace) -> int:
     """(Re)judge an existing run's pairs with its suite's [pairwise] judge; no summary is requested."""
-    from harness.analysis.pairwise import pairwise_stats, pairwise_text
-    from harness.backends.cache import Cache, default_cache_dir
-    from harness.pipeline import judge_run
-    from harness.results.pairwise import read_pairwise
-    from harness.results.store import read_manifest
-    from harness.run.pairwise import PairwiseJudge, pairs_of
-    from harness.run.plan import RunOptions
-    from harness.run.resume import resume_selection
-    from harness.suite.datasets import load_suite
+    from harness.pipeline import rejudge
 
-    run = Path(args.run)
-    sel = resume_selection(run, None)
-    suite = load_suite(sel["suite"])
-    if suite.config.pairwise is None:
-        raise UserError("the run's suite has no [pairwise] table", file=suite.path,
-                        fix='add [pairwise] with judge = {backend = "openai", model = "..."}')
     if bool(args.a) != bool(args.b):
         raise UserError("--a and --b go together", fix="name both systems of the pair, or neither")
-    systems = list(read_manifest(run).get("systems", {}))
-    only = (args.a, args.b) if args.a else None
-    for name in only or ():
-        if name not in systems:
-            raise UserError(f"no system '{name}' in this run", file=run / "manifest.json",
-                            fix=f"choose from: {', '.join(systems)}")
-    cache = None if args.no_cache else Cache(Path(args.cache_dir) if args.cache_dir else default_cache_dir())
-    judge = PairwiseJudge(suite.config.pairwise, suite, cache)
-    opts = RunOptions(limit=sel["limit"], shard=sel["shard"], keep_duplicates=sel["keep_duplicates"],
-                      concurrency=args.concurrency, max_cost=args.max_cost)
-    res = judge_run(run, suite, judge, opts, systems, only)
-    lines = read_pairwise(run)
-    for a, b in [only] if only else pairs_of(suite.config.pairwise, systems):
-        stats = pairwise_stats(lines, a, b, suite.config.run.seed)
-        if stats is not None:
-            print("\n".join([f"A: {a}  B: {b}", *pairwise_text(stats, a, b), ""]))
-    print(f"{res.lines} judgement(s) written to {run / 'pairwise.jsonl'}")
-    if res.stopped:
-        print(f"stopped early: {res.stopped}", file=sys.stderr)
-        return 1
-    return 1 if res.undecided > suite.config.run.judge_error_budget else 0
-
+    return rejudge(Path(args.run), (args.a, args.b) if args.a else None, concurrency=args.concurrency,
+                   max_cost=args.max_cost, cache_dir=None if args.no_cache else args.cache_dir or "")
 
 def _usage_lines(run_dir: Path) -> str:
     """Tokens, cost and cache hits per system that called a model ('' if none did)."""

@@ -78,3 +78,45 @@ def run_plan(plan: Plan, opts: RunOptions) -> RunResult:
     if result.complete:
         write_outputs(result.run_dir, opts.warn)
     return result
+
+
+def rejudge(run: Path, only: tuple[str, str] | None, *, concurrency: int | None, max_cost: float | None,
+            cache_dir: str | None) -> int:
+    """``sumbench judge``: the run's suite's [pairwise] judge over its summaries, then its figures.
+    ``cache_dir``: None = no cache, "" = the default one."""
+    import sys
+
+    from harness.analysis.pairwise import pairwise_stats, pairwise_text
+    from harness.backends.cache import Cache, default_cache_dir
+    from harness.core.errors import UserError
+    from harness.results.pairwise import read_pairwise
+    from harness.results.store import read_manifest
+    from harness.run.pairwise import PairwiseJudge, pairs_of
+    from harness.run.resume import resume_selection
+    from harness.suite.datasets import load_suite
+
+    sel = resume_selection(run, None)
+    suite = load_suite(sel["suite"])
+    if suite.config.pairwise is None:
+        raise UserError("the run's suite has no [pairwise] table", file=suite.path,
+                        fix='add [pairwise] with judge = {backend = "openai", model = "..."}')
+    systems = list(read_manifest(run).get("systems", {}))
+    for name in only or ():
+        if name not in systems:
+            raise UserError(f"no system '{name}' in this run", file=run / "manifest.json",
+                            fix=f"choose from: {', '.join(systems)}")
+    cache = None if cache_dir is None else Cache(Path(cache_dir) if cache_dir else default_cache_dir())
+    judge = PairwiseJudge(suite.config.pairwise, suite, cache)
+    opts = RunOptions(limit=sel["limit"], shard=sel["shard"], keep_duplicates=sel["keep_duplicates"],
+                      concurrency=concurrency, max_cost=max_cost)
+    res = judge_run(run, suite, judge, opts, systems, only)
+    lines = read_pairwise(run)
+    for a, b in [only] if only else pairs_of(suite.config.pairwise, systems):
+        stats = pairwise_stats(lines, a, b, suite.config.run.seed)
+        if stats is not None:
+            print("\n".join([f"A: {a}  B: {b}", *pairwise_text(stats, a, b), ""]))
+    print(f"{res.lines} judgement(s) written to {run / 'pairwise.jsonl'}")
+    if res.stopped:
+        print(f"stopped early: {res.stopped}", file=sys.stderr)
+        return 1
+    return 1 if res.undecided > suite.config.run.judge_error_budget else 0
