@@ -240,7 +240,7 @@ class LLMBackend(BaseBackend):
         return Completion(text=answer["text"], usage=usage, cost_usd=self.cost(usage, batch=batch), cached=cached,
                           latency_ms=round((time.perf_counter() - t0) * 1000, 3),
                           finish_reason=answer.get("finish_reason"), model=answer.get("model"), data=data,
-                          batch=batch)
+                          batch=batch, logprobs=answer.get("logprobs"))
 
     def cost(self, usage: dict[str, int], batch: bool = False) -> float | None:
         price = self.options.price

@@ -38,6 +38,7 @@ class Completion:
     model: str | None = None  # as the server reports it
     data: Any = None  # parsed JSON for structured-output calls
     batch: bool = False  # answered through the Batch API (priced as such)
+    logprobs: list[dict[str, Any]] | None = None  # token logprobs, when asked for and given
 
 
 class Backend(Protocol):

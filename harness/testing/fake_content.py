@@ -111,7 +111,7 @@ def _alternatives(token: str, k: int) -> list[dict[str, Any]]:
         d = int(token)
         near = [d + s * i for i in range(1, 10) for s in (1, -1)]
         digits = [d] + [n for n in near if 0 <= n <= 9]
-        return [_entry(str(n), p) for n, p in zip(digits, _DIGIT_SHARES)][:k]
+        return [_entry(str(n), p) for n, p in zip(digits, _DIGIT_SHARES, strict=True)][:k]
     others = [f for f in _FILLERS if f != token]
     return [_entry(token, 0.9)] + [_entry(f, 0.1 / 2 ** (i + 1)) for i, f in enumerate(others[:k - 1])]
 
