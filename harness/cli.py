@@ -140,12 +140,20 @@ def _usage_lines(run_dir: Path) -> str:
     from harness.results.metrics import read_metrics
 
     out = []
-    for name, s in read_metrics(run_dir)["systems"].items():
+    metrics = read_metrics(run_dir)
+    for name, s in metrics["systems"].items():
+        judges = f"; its judges {s['judge_cost_usd']:.4f} USD" if s.get("judge_cost_usd") is not None else ""
         if not (s.get("prompt_tokens") or s.get("completion_tokens")):
+            if judges:
+                out.append(f"{name}: no summarizer cost{judges}")
             continue
         cost = "no price" if s.get("cost_usd") is None else f"{s['cost_usd']:.4f} USD"
         out.append(f"{name}: {s['prompt_tokens']} prompt + {s['completion_tokens']} completion tokens, "
-                   f"{cost}, {s.get('cached', 0)} of {s['records']} records from cache")
+                   f"{cost}, {s.get('cached', 0)} of {s['records']} records from cache{judges}")
+    pw = metrics.get("pairwise_judge")
+    if pw:
+        out.append(f"pairwise judge: {pw['calls']} calls ({pw['cached']} from cache), {pw['prompt_tokens']} prompt + "
+                   f"{pw['completion_tokens']} completion tokens, {pw['cost_usd']:.4f} USD")
     for name, s in read_metrics(run_dir)["systems"].items():
         if s.get("spread"):
             shown = ", ".join(f"{m} {v:.3f}" for m, v in list(s["spread"].items())[:5])

@@ -122,6 +122,7 @@ class Sample(Strict):
     finish_reason: str | None = None  # the server's: "length" means cut off by max_tokens
     model: str | None = None  # the model the server says answered (gateways may route elsewhere)
     batch: bool = False  # answered through the Batch API
+    judge_cost_usd: float | None = None  # what scoring it with LLM judges cost (cached judge answers: free)
     scores: dict[str, float | None] = Field(default_factory=dict)
     undecided: dict[str, int] = Field(default_factory=dict)  # judgements a scorer could not make, by reason
 
@@ -140,6 +141,7 @@ class Record(Strict):
     finish_reason: str | None = None  # the server's: "length" means cut off by max_tokens
     model: str | None = None  # the model the server says answered (gateways may route elsewhere)
     batch: bool = False  # the summary was answered through the Batch API (priced as such)
+    judge_cost_usd: float | None = None  # what its LLM judges' calls cost in this run (cached answers: free)
     scores: dict[str, float | None] = Field(default_factory=dict)
     undecided: dict[str, int] = Field(default_factory=dict)  # judgements a scorer could not make, by reason
     details: dict[str, Any] = Field(default_factory=dict)

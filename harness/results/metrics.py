@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from harness.core.metrics import Catalog, catalog_of
 from harness.core.models import Record
 from harness.core.stats import describe
+from harness.results.pairwise import read_pairwise
 from harness.results.scan import RunScan, SystemColumns, scan_run
 from harness.results.store import FORMAT_VERSION, write_json
 
@@ -59,6 +60,9 @@ def system_metrics(c: SystemColumns, seed: int, catalog: Catalog) -> dict[str, A
         "cost_usd": round(sum(costs), 6) if costs else None,
         "metrics": {m: describe(c.values(m, order), seed) for m in catalog.order(c.scores)},
     }
+    judges = [c.judge_cost[p] for p in order if not math.isnan(c.judge_cost[p])]
+    if judges:  # the LLM judges' calls of this system's records, apart from the summaries' cost
+        out["judge_cost_usd"] = round(sum(judges), 6)
     sampled = [p for p in order if c.sampled[p]]
     if sampled:  # repeats > 1: mean over items of the per-item std. dev. across samples
         out["samples_per_item"] = c.samples_per_item
@@ -73,8 +77,22 @@ def write_metrics(run_dir: Path, scan: RunScan | None = None) -> dict[str, Any]:
     manifest = scan.manifest
     metrics = metrics_of(scan.systems, list(manifest.get("systems", {})), int(manifest.get("seed", 0)),
                          catalog_of(manifest))
+    judged = pairwise_spend(read_pairwise(run_dir))
+    if judged:
+        metrics["pairwise_judge"] = judged
     write_json(run_dir / "metrics.json", metrics)
     return metrics
+
+
+def pairwise_spend(lines: list[Any]) -> dict[str, Any] | None:
+    """The [pairwise] judge's calls, tokens and cost (uncached calls only), apart from every system's."""
+    orders = [o for x in lines for o in x.orders]
+    if not orders:
+        return None
+    return {"judgements": len(lines), "calls": len(orders), "cached": sum(o.cached for o in orders),
+            "prompt_tokens": sum(o.usage.get("prompt_tokens", 0) for o in orders),
+            "completion_tokens": sum(o.usage.get("completion_tokens", 0) for o in orders),
+            "cost_usd": round(sum(o.cost_usd or 0.0 for o in orders if not o.cached), 6)}
 
 
 def read_metrics(run_dir: Path, scan: RunScan | None = None) -> dict[str, Any]:

@@ -64,6 +64,7 @@ class SystemColumns:
     prompt_tokens: array = field(default_factory=lambda: array("q"))
     completion_tokens: array = field(default_factory=lambda: array("q"))
     cost: array = field(default_factory=lambda: array("d"))  # NaN: no cost recorded
+    judge_cost: array = field(default_factory=lambda: array("d"))  # NaN: no LLM judge spent anything
     latency: array = field(default_factory=lambda: array("d"))  # NaN: none, or the record has no summary
     sampled: bytearray = field(default_factory=bytearray)  # 1: the record has samples (repeats > 1)
     undecided: int = 0
@@ -87,6 +88,7 @@ class SystemColumns:
         self.prompt_tokens.append(r.usage.prompt_tokens if r.usage else 0)
         self.completion_tokens.append(r.usage.completion_tokens if r.usage else 0)
         self.cost.append(NAN if r.cost_usd is None else r.cost_usd)
+        self.judge_cost.append(NAN if r.judge_cost_usd is None else r.judge_cost_usd)
         self.latency.append(r.latency_ms if r.latency_ms is not None and r.summary is not None else NAN)
         self.undecided += sum(r.undecided.values())
         self.sampled.append(bool(r.samples))

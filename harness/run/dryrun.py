@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.core.table import render_text_table
+from harness.run.dryrun_judges import JudgeTally
 from harness.run.plan import Plan, RunOptions, planned_items, prepare_article
 from harness.run.shard import shard_label
 
@@ -18,8 +19,14 @@ from harness.run.shard import shard_label
 def dry_run_text(plan: Plan, opts: RunOptions) -> str:
     """The whole ``--dry-run`` answer: the run's own items (``--limit``, then ``--shard``), each
     article as the run would send it."""
-    rows = dry_run_rows(plan, planned_items(plan, opts), lambda item: prepare_article(item, opts)[0])
-    text = render_dry_run(rows, plan.skipped)
+    judges = JudgeTally(plan)
+
+    def prepare(item: Any) -> str:
+        article = prepare_article(item, opts)[0]
+        judges.add(item, article)
+        return article
+    rows = dry_run_rows(plan, planned_items(plan, opts), prepare)
+    text = render_dry_run(rows, plan.skipped, judges.table())
     return text + (f"\nshard {shard_label(opts.shard)}: {plan.n_items} item(s)" if opts.shard else "")
 
 
@@ -55,10 +62,10 @@ def _usd(r: dict[str, Any], key: str) -> str:
     return "no price" if r[key] is None and r["requests"] else f"{r[key] or 0:.4f}"
 
 
-def render_dry_run(rows: list[dict[str, Any]], skipped: dict[str, str]) -> str:
-    """One row per system; with a ``batch = true`` system, its cost at batch prices next to the
-    interactive cost of the same requests."""
-    batch = any(r["batch"] and not r["offline"] for r in rows)
+def render_dry_run(rows: list[dict[str, Any]], skipped: dict[str, str], judges: list[dict[str, Any]] = ()) -> str:
+    """One row per system, then one per LLM judge; with ``batch = true`` somewhere, each row's cost at
+    batch prices next to the interactive cost of the same requests."""
+    batch = any(r["batch"] and not r["offline"] for r in rows) or any(j["batch"] for j in judges)
     header = ["system", "pairs", "requests", "cached", "input tok", "output tok", "cost USD"]
     header += ["mode", "interactive USD"] if batch else []
     body = []
@@ -70,12 +77,23 @@ def render_dry_run(rows: list[dict[str, Any]], skipped: dict[str, str]) -> str:
         row = [r["system"], str(r["pairs"]), str(r["requests"]), str(r["cached"]), f"~{r['input']}", out,
                _usd(r, "batch_cost" if r["batch"] else "cost")]
         body.append(row + ([("batch" if r["batch"] else "interactive"), _usd(r, "cost")] if batch else []))
-    total = sum((r["batch_cost"] if r["batch"] else r["cost"]) or 0.0 for r in rows)
-    lines = ["dry run: no request was made", "", render_text_table(header, body), "",
-             f"estimated total: {sum(r['requests'] for r in rows)} requests, ~{total:.4f} USD "
-             "(tokens ≈ characters/4; output = max_tokens cap (≤) or 200 per request (~))"]
+    lines = ["dry run: no request was made", "", render_text_table(header, body)]
+    if judges:
+        jhead = ["judge", "model", "requests", "input tok", "output tok", "cost USD"]
+        jhead += ["mode", "interactive USD"] if batch else []
+        jbody = [[j["judge"], j["model"], f"≤{j['requests']}", f"~{j['input']}", f"~{j['output']}",
+                  _usd(j, "batch_cost" if j["batch"] else "cost")]
+                 + ([("batch" if j["batch"] else "interactive"), _usd(j, "cost")] if batch else []) for j in judges]
+        lines += ["", render_text_table(jhead, jbody),
+                  "judge requests are an upper bound: answers already cached are known only once the summaries exist"]
+    every = [*rows, *judges]
+    total = sum((r["batch_cost"] if r["batch"] else r["cost"]) or 0.0 for r in every)
+    n_judge = sum(j["requests"] for j in judges)
+    lines += ["", f"estimated total: {sum(r['requests'] for r in rows) + n_judge} requests"
+              + (f" ({n_judge} of them judges')" if n_judge else "") + f", ~{total:.4f} USD "
+              "(tokens ≈ characters/4; output = max_tokens cap (≤) or 200 per request (~))"]
     if batch:
-        lines.append(f"all interactive instead: ~{sum(r['cost'] or 0.0 for r in rows):.4f} USD (batch = true "
-                     "systems are priced at price.batch_input/batch_output, else half the interactive price)")
+        lines.append(f"all interactive instead: ~{sum(r['cost'] or 0.0 for r in every):.4f} USD (batch = true "
+                     "requests are priced at price.batch_input/batch_output, else half the interactive price)")
     lines += [f"note: a real run would skip {name}: {why}" for name, why in skipped.items()]
     return "\n".join(lines)

@@ -42,6 +42,7 @@ class Result(NamedTuple):
     details: Any
     error: str | None
     undecided: dict[str, int]
+    judge_cost_usd: float = 0.0  # what the scorer's LLM judge calls cost (uncached)
 
 
 def _score_one(name: str, scorer: Any, item: Item, text: str, article: str) -> Result:
@@ -50,7 +51,7 @@ def _score_one(name: str, scorer: Any, item: Item, text: str, article: str) -> R
     except Exception as exc:
         error = f"scorer {name} failed: {one_line(exc)}"
         return Result(None, {"error": error}, error, {})
-    return Result(res.metrics, res.details, None, dict(res.undecided))
+    return Result(res.metrics, res.details, None, dict(res.undecided), float(getattr(res, "judge_cost_usd", 0.0)))
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Scored:
     details: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     undecided: dict[str, int] = field(default_factory=dict)
+    judge_cost_usd: float = 0.0
 
 
 def _score(item: Item, text: str, article: str, scorer_list: list[tuple[str, Any]],
@@ -76,6 +78,7 @@ def _score(item: Item, text: str, article: str, scorer_list: list[tuple[str, Any
             out.scores.update(res.metrics or {})
         for reason, n in res.undecided.items():
             out.undecided[reason] = out.undecided.get(reason, 0) + n
+        out.judge_cost_usd += res.judge_cost_usd
     return out
 
 
@@ -98,8 +101,10 @@ class Drawn:
 
     @property
     def spent_usd(self) -> float:
-        """Dollars these answers cost (cached ones are free): what ``resume.spent_by`` reads from the record."""
-        return sum(out.cost_usd or 0.0 for out, _, _ in self.outs if out is not None and not out.cached)
+        """Dollars these answers and their judges cost (cached ones are free): what ``resume.spent_by``
+        reads from the record."""
+        judges = sum(r.judge_cost_usd for per in self.early for r in per.values())
+        return judges + sum(out.cost_usd or 0.0 for out, _, _ in self.outs if out is not None and not out.cached)
 
 
 def draw(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backend: Any,
@@ -139,7 +144,9 @@ def _scored(d: Drawn, k: int, scorer_list: list[tuple[str, Any]],
         latency = meta["request_ms"]  # what the answer took: its batch's time at the provider
     return (Sample(summary=out.text, error=s.error, cached=out.cached, usage=usage, cost_usd=out.cost_usd,
                    latency_ms=latency, finish_reason=meta.get("finish_reason"), model=meta.get("model"),
-                   batch=bool(meta.get("batch")), scores=s.scores, undecided=s.undecided), s.details, meta.get("prompt_sha256"))
+                   batch=bool(meta.get("batch")), scores=s.scores, undecided=s.undecided,
+                   judge_cost_usd=round(s.judge_cost_usd, 8) if s.judge_cost_usd else None),
+            s.details, meta.get("prompt_sha256"))
 
 
 def run_pair(item: Item, article: str, dups: list[int], sys_cfg: SystemConfig, backend: Any,
@@ -175,6 +182,7 @@ def score_drawn(d: Drawn, scorer_list: list[tuple[str, Any]],
                   finish_reason=samples[first].finish_reason if first is not None else None,
                   model=samples[first].model if first is not None else None, undecided=undecided,
                   cached=all(s.cached for s in samples), batch=any(s.batch for s in samples),
+                  judge_cost_usd=round(sum(s.judge_cost_usd or 0 for s in samples), 8) or None,
                   usage=Usage(prompt_tokens=sum(u.prompt_tokens for u in usages),
                               completion_tokens=sum(u.completion_tokens for u in usages)) if usages else None,
                   cost_usd=round(sum(costs), 8) if costs else None,

@@ -90,6 +90,14 @@ class PairwiseJudge:
             return OrderVerdict(**head, verdict=None, error=f"judge gave no verdict ({c.text[:120]!r})", **spend)
         return OrderVerdict(**head, verdict=verdict, reason=str(data.get("reason", ""))[:500], **spend)
 
+    def estimate(self, article: str, summary_chars: tuple[int, int]) -> tuple[int, int]:
+        """(prompt tokens, completion tokens) of one order, for --dry-run."""
+        from harness.backends.pricing import estimate_tokens
+
+        values = {"article": article, "first": "x" * summary_chars[0], "second": "x" * summary_chars[1]}
+        text = _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.template)
+        return estimate_tokens(text), self.backend.params().get("max_tokens") or 60
+
     def judge(self, item_id: str, article: str, a: tuple[str, str], b: tuple[str, str]) -> PairwiseLine:
         orders = [self.ask(article, a, b), self.ask(article, b, a)]
         result, consistent = outcome(a[0], b[0], orders)

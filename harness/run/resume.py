@@ -93,9 +93,10 @@ def _refuse_partial_merge(run_dir: Path, manifest: dict[str, Any]) -> None:
 
 def spent_by(record: Any) -> float:
     """Dollars a record actually cost this run (cached answers cost nothing)."""
+    judges = record.judge_cost_usd or 0.0  # already only the judge calls that were not cached
     if record.samples:
-        return sum(s.cost_usd or 0.0 for s in record.samples if not s.cached)
-    return 0.0 if record.cached else (record.cost_usd or 0.0)
+        return judges + sum(s.cost_usd or 0.0 for s in record.samples if not s.cached)
+    return judges + (0.0 if record.cached else (record.cost_usd or 0.0))
 
 
 def check_same_suite(state: ResumeState, suite_text: str, dataset_sha256: str) -> None:

@@ -32,6 +32,7 @@ class Score:
     metrics: dict[str, float]
     details: dict[str, Any] = field(default_factory=dict)
     undecided: dict[str, int] = field(default_factory=dict)
+    judge_cost_usd: float = 0.0  # what this score's judge calls cost now (cached answers are free)
 
 
 class NoOptions(BaseModel):
@@ -51,6 +52,11 @@ class BaseScorer:
 
     def score(self, item: Item, summary: str, article: str) -> Score:
         raise NotImplementedError
+
+    def judge_estimates(self, item: Item, article: str, summary_chars: int) -> list[tuple[Any, int, int]]:
+        """(judge backend, prompt tokens, completion tokens) of each call that scoring one summary of
+        about ``summary_chars`` characters would make: what ``--dry-run`` counts. None by default."""
+        return []
 
     def judge_backends(self) -> list[Any]:
         """The LLM backends this scorer asks (its judges): the batch mode submits their requests."""

@@ -159,6 +159,17 @@ class Checklist(BaseScorer):
     def judge_backends(self) -> list[Any]:
         return [self.judge.backend] if self.judge is not None else []
 
+    def judge_estimates(self, item: Item, article: str, summary_chars: int) -> list[tuple[Any, int, int]]:
+        from harness.backends.pricing import estimate_tokens
+        from harness.scorers.judge import render
+
+        todo = [c for c in item.checklist if c.judge or not c.patterns]
+        if self.judge is None or not todo:
+            return []
+        prompt = estimate_tokens(render(self.judge.template, "x" * summary_chars, todo)[0]["content"])
+        out = self.judge.backend.params().get("max_tokens") or 40 * len(todo)  # a verdict and a span per claim
+        return [(self.judge.backend, prompt, out)] * self.options.judge_repeats
+
     def score(self, item: Item, summary: str, article: str) -> Score:
         text = normalize_ws(summary)
         verdicts = [check_claim(c, text) for c in item.checklist]
@@ -181,7 +192,8 @@ class Checklist(BaseScorer):
             agreement = [v["agreement"] for v in verdicts if "agreement" in v]
             if self.options.judge_repeats > 1 and agreement:
                 metrics["checklist.judge_agreement"] = sum(agreement) / len(agreement)
-        return Score(metrics, details, undecided)
+        spent = judged.get("usage", {}).get("spent_usd", 0.0) if judged else 0.0
+        return Score(metrics, details, undecided, judge_cost_usd=spent)
 
     def settings(self) -> dict[str, Any]:
         judge = None

@@ -214,6 +214,13 @@ class GEval(BaseScorer):
     def judge_backends(self) -> list[Any]:
         return [self.backend]
 
+    def judge_estimates(self, item: Item, article: str, summary_chars: int) -> list[tuple[Any, int, int]]:
+        from harness.backends.pricing import estimate_tokens
+
+        prompt = estimate_tokens(render(self.template, self.rubrics, article, "x" * summary_chars)[0]["content"])
+        out = self.backend.params().get("max_tokens") or 60 * len(self.names)  # a reason and a digit each
+        return [(self.backend, prompt, out)] * self.options.judge_repeats
+
     def _ask(self, messages: list[dict[str, str]], k: int) -> tuple[Any, list[dict[str, Any]] | None, Any]:
         """(parsed JSON or None, token logprobs or None, the Completion) of sample ``k``."""
         schema = self.schema if self.use_schema else None
@@ -243,6 +250,7 @@ class GEval(BaseScorer):
         for key, n in (("calls", 1), ("cached", int(c.cached)), ("prompt_tokens", c.usage.get("prompt_tokens", 0)),
                        ("completion_tokens", c.usage.get("completion_tokens", 0)), ("cost_usd", c.cost_usd or 0.0)):
             usage[key] += n
+        usage["spent_usd"] += 0.0 if c.cached else (c.cost_usd or 0.0)  # what --max-cost counts
         parsed = parse_scores(data, self.names)
         weighted = weighted_scores(lp, self.names) if lp else {}
         for n, p in parsed.items():
@@ -253,7 +261,8 @@ class GEval(BaseScorer):
 
     def score(self, item: Item, summary: str, article: str) -> Score:
         messages = render(self.template, self.rubrics, article, summary)
-        usage = {"calls": 0, "cached": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
+        usage = {"calls": 0, "cached": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0,
+                 "spent_usd": 0.0}
         samples = [self._sample(messages, k, usage) for k in range(self.options.judge_repeats)]
         per = {n: combine([s[n] for s in samples]) for n in self.names}
         metrics = {f"geval.{n}": (math.nan if d["score"] is None else d["score"]) for n, d in per.items()}
@@ -263,7 +272,7 @@ class GEval(BaseScorer):
                 undecided[d["reason"]] = undecided.get(d["reason"], 0) + 1
         details = {"criteria": per, "judge": {"usage": usage, "repeats": self.options.judge_repeats,
                                               "prompt": self.prompt_path, "nan": sum(undecided.values())}}
-        return Score(metrics, details, undecided)
+        return Score(metrics, details, undecided, judge_cost_usd=usage["spent_usd"])
 
     def settings(self) -> dict[str, Any]:
         return {"judge": self.backend.describe(), "criteria": self.names,

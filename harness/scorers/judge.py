@@ -189,7 +189,8 @@ class Judge:
         """Verdict per claim id, and the calls' usage. Failures become ``nan`` verdicts."""
         messages = render(self.template, summary, claims)
         votes: dict[str, list[dict[str, Any]]] = {c.id: [] for c in claims}
-        usage = {"calls": 0, "cached": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
+        usage = {"calls": 0, "cached": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0,
+                 "spent_usd": 0.0}
         for k in range(self.repeats):
             try:
                 data, cost = self._ask(messages, k)
@@ -201,6 +202,7 @@ class Judge:
             usage["calls"] += 1
             for key in ("cached", "prompt_tokens", "completion_tokens", "cost_usd"):
                 usage[key] += cost[key]
+            usage["spent_usd"] += 0.0 if cost["cached"] else cost["cost_usd"]  # what --max-cost counts
             if data is None:
                 parsed = {c.id: {"verdict": "nan", "reason": "judge answer is not JSON"} for c in claims}
             else:
