@@ -53,8 +53,7 @@ _probability = _number(float, lambda v: 0 < v < 1, "a number between 0 and 1",
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from harness.pipeline import run_plan
-    from harness.report.markdown import console_table
+    from harness.api.calls import run_planned
     from harness.run.plan import RunOptions, plan_run
     from harness.suite.datasets import load_suite
 
@@ -64,6 +63,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                       no_cache=args.no_cache, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
                       max_cost=args.max_cost, strict=args.strict, workers=args.workers, shard=args.shard,
                       no_wait=args.no_wait)
+    if args.cassette and not args.cache_dir:  # recording or replaying, every exchange goes through the cassette
+        opts.no_cache = True
+    if args.record and not args.cassette:
+        raise UserError("--record records a cassette", fix="add --cassette FILE")
     suite_arg = args.suite
     if args.resume:  # finish the run as it was started: its systems, limit, shard and cache, from its manifest
         from harness.run.resume import apply_resume
@@ -87,43 +90,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         opts.out = new_run_dir(opts.results_dir, plan.suite.config.name)
     run_dir = opts.resume or opts.out
     try:
-        result = run_plan(plan, opts)
+        return run_planned(plan, opts, cassette=args.cassette, record=args.record, echo=True).exit_code
     except KeyboardInterrupt:
         if (run_dir / "manifest.json").is_file():
             print(f"interrupted — finished records are kept; finish the run with: sumbench run --resume {run_dir}",
                   file=sys.stderr)
             return 130
         raise
-    if result.waiting:  # --no-wait: nothing is wrong, the batches run at the provider
-        print(f"batches submitted: {result.stopped}", file=sys.stderr)
-        print(f"run folder (interrupted, waiting on batches): {result.run_dir}")
-        return 0
-    if result.stopped:
-        print(f"stopped early: {result.stopped}", file=sys.stderr)
-        print(f"run folder ({'complete' if result.complete else 'interrupted'}): {result.run_dir}")
-        return 1
-    print(console_table(result.run_dir))
-    print(_usage_lines(result.run_dir), end="")
-    print(f"\nrun folder: {result.run_dir}")
-    return _run_exit_code(result)
-
-
-def _run_exit_code(result) -> int:  # noqa: ANN001  (harness.run.execute.RunResult, imported lazily)
-    """1 when failed records or undecided judgements exceed their budgets; says so on stderr."""
-    for line in result.tally.lines(result.judge_error_budget):
-        print(line, file=sys.stderr)
-    code = 0
-    if result.n_errors > result.error_budget:
-        print(f"error: {result.n_errors} of {result.n_records} records failed (error budget "
-              f"{result.error_budget}); see 'error' in {result.run_dir / 'records.jsonl'}", file=sys.stderr)
-        code = 1
-    if result.tally.n_undecided > result.judge_error_budget:
-        code = 1  # a recall computed from fewer claims must not pass as a clean run
-    if result.pairwise_undecided > result.judge_error_budget:
-        print(f"error: {result.pairwise_undecided} pairwise judgement(s) undecided (judge_error_budget "
-              f"{result.judge_error_budget}); see 'error' in {result.run_dir / 'pairwise.jsonl'}", file=sys.stderr)
-        code = 1
-    return code
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
@@ -134,32 +107,6 @@ def cmd_judge(args: argparse.Namespace) -> int:
         raise UserError("--a and --b go together", fix="name both systems of the pair, or neither")
     return rejudge(Path(args.run), (args.a, args.b) if args.a else None, concurrency=args.concurrency,
                    max_cost=args.max_cost, cache_dir=None if args.no_cache else args.cache_dir or "")
-
-def _usage_lines(run_dir: Path) -> str:
-    """Tokens, cost and cache hits per system that called a model ('' if none did)."""
-    from harness.results.metrics import read_metrics
-
-    out = []
-    metrics = read_metrics(run_dir)
-    for name, s in metrics["systems"].items():
-        judges = f"; its judges {s['judge_cost_usd']:.4f} USD" if s.get("judge_cost_usd") is not None else ""
-        if not (s.get("prompt_tokens") or s.get("completion_tokens")):
-            if judges:
-                out.append(f"{name}: no summarizer cost{judges}")
-            continue
-        cost = "no price" if s.get("cost_usd") is None else f"{s['cost_usd']:.4f} USD"
-        out.append(f"{name}: {s['prompt_tokens']} prompt + {s['completion_tokens']} completion tokens, "
-                   f"{cost}, {s.get('cached', 0)} of {s['records']} records from cache{judges}")
-    pw = metrics.get("pairwise_judge")
-    if pw:
-        out.append(f"pairwise judge: {pw['calls']} calls ({pw['cached']} from cache), {pw['prompt_tokens']} prompt + "
-                   f"{pw['completion_tokens']} completion tokens, {pw['cost_usd']:.4f} USD")
-    for name, s in read_metrics(run_dir)["systems"].items():
-        if s.get("spread"):
-            shown = ", ".join(f"{m} {v:.3f}" for m, v in list(s["spread"].items())[:5])
-            out.append(f"{name}: {s['samples_per_item']} samples per item; mean per-item std. dev.: {shown}")
-    return ("\n" + "\n".join(out) + "\n") if out else ""
-
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from harness.pipeline import write_outputs
@@ -247,6 +194,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     return check(args.run, args.baseline, args.junit, args.markdown, args.system, args.seed)
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from harness.suite.scaffold import init_suite
+
+    folder = init_suite(args.name)
+    print(f"created {folder}/: suite.toml, items/example.toml, prompts/concise.txt\n"
+          f"next: sumbench lint {args.name} && sumbench run {args.name}")
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from harness.suite.listing import listing
 
@@ -325,6 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-cost", type=_nonneg_float, metavar="USD",
                    help="stop starting requests once the run has spent this much (status interrupted; resumable)")
     p.add_argument("--strict", action="store_true", help="a system whose API key is missing is an error, not a skip")
+    p.add_argument("--cassette", metavar="FILE",
+                   help="replay every HTTP exchange from FILE (no key, no network); record it first when absent")
+    p.add_argument("--record", action="store_true", help="with --cassette: record FILE again (needs the key)")
     p.add_argument("--no-wait", action="store_true",
                    help="batch = true: submit the batches and exit (0); --resume RUN collects them later")
     p.add_argument("--workers", type=_nonneg_int, metavar="N",
@@ -346,6 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_lint)
 
     _add_reader_parsers(sub)
+
+    p = sub.add_parser("init", help="create a suite folder NAME here: suite.toml, one example item, a prompt")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("list", help="list backends, scorers, prompts or datasets")
     p.add_argument("what", choices=["backends", "scorers", "prompts", "datasets"])

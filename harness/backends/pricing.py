@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.core.text import estimate_tokens
+
+__all__ = ["BATCH_DISCOUNT", "Price", "estimate_tokens"]
+
 BATCH_DISCOUNT = 0.5  # the Batch API's price when a system gives no batch price (OpenAI's published rate)
 
 
@@ -23,8 +27,3 @@ class Price(BaseModel):
     def usd(self, prompt_tokens: int, completion_tokens: int, batch: bool = False) -> float:
         per_input, per_output = self.per_million(batch)
         return round((prompt_tokens * per_input + completion_tokens * per_output) / 1e6, 8)
-
-
-def estimate_tokens(text: str) -> int:
-    """About four characters per token: good enough for budgets and dry runs."""
-    return max(1, (len(text) + 3) // 4)

@@ -203,3 +203,8 @@ def remove_duplicate_paragraphs(text: str) -> tuple[str, list[Duplicate]]:
     drop = {d.index for d in dups}
     kept = [p for i, p in enumerate(paragraphs, start=1) if i not in drop]
     return "\n\n".join(kept), dups
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters per token: good enough for budgets and dry runs."""
+    return max(1, (len(text) + 3) // 4)

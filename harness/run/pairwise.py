@@ -20,6 +20,7 @@ from typing import Any
 
 from harness.core.errors import UserError
 from harness.core.registry import backends
+from harness.core.shipped import shipped
 from harness.results.pairwise import OrderVerdict, PairwiseLine, outcome, read_pairwise, write_pairwise
 from harness.results.store import read_records
 from harness.suite.config import PairwiseConfig
@@ -34,8 +35,7 @@ SCHEMA = {"name": "pairwise_verdict", "strict": True, "schema": {
 
 def load_template(path: str | None, base: Path | None) -> str:
     rel = Path(path or DEFAULT_PROMPT)
-    for cand in [rel] if rel.is_absolute() else [*([base / rel] if base else []), Path.cwd() / rel,
-                                                   Path(__file__).resolve().parents[2] / rel]:
+    for cand in [rel] if rel.is_absolute() else [*([base / rel] if base else []), Path.cwd() / rel, shipped(rel)]:
         if cand.is_file():
             text = cand.read_text(encoding="utf-8")
             if not all(f"{{{p}}}" in text for p in ("article", "first", "second")):

@@ -160,7 +160,7 @@ class Checklist(BaseScorer):
         return [self.judge.backend] if self.judge is not None else []
 
     def judge_estimates(self, item: Item, article: str, summary_chars: int) -> list[tuple[Any, int, int]]:
-        from harness.backends.pricing import estimate_tokens
+        from harness.core.text import estimate_tokens
         from harness.scorers.judge import render
 
         todo = [c for c in item.checklist if c.judge or not c.patterns]

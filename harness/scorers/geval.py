@@ -27,6 +27,7 @@ from harness.core.errors import BackendError, UserError
 from harness.core.models import Item
 from harness.core.notices import warn_once
 from harness.core.registry import scorers
+from harness.core.shipped import shipped
 from harness.core.text import sha256_text
 from harness.scorers.base import BaseScorer, Metric, Score
 from harness.scorers.judge import tolerant_json
@@ -34,7 +35,6 @@ from harness.scorers.logprobs import weighted_scores
 
 BUILT_IN = ("consistency", "coherence", "fluency", "relevance")
 DEFAULT_PROMPT = "prompts/judge/geval.txt"
-REPO = Path(__file__).resolve().parents[2]
 TOP_LOGPROBS = 5
 _UNSET: Any = object()  # "no cache given": the judge backend then uses its default cache
 _PLACEHOLDER = re.compile(r"\{(criteria|article|summary)\}")
@@ -82,7 +82,7 @@ def load_template(path: str | None, base: Path | None) -> tuple[str, str]:
     """(template, where it came from). Relative paths: the suite folder, then cwd, then the repo
     (as the checklist judge's prompt)."""
     rel = Path(path or DEFAULT_PROMPT)
-    candidates = [rel] if rel.is_absolute() else [*([base / rel] if base else []), Path.cwd() / rel, REPO / rel]
+    candidates = [rel] if rel.is_absolute() else [*([base / rel] if base else []), Path.cwd() / rel, shipped(rel)]
     for cand in candidates:
         if cand.is_file():
             text = cand.read_text(encoding="utf-8")
@@ -91,19 +91,19 @@ def load_template(path: str | None, base: Path | None) -> tuple[str, str]:
                                 fix="put both in the template ({article} gives the judge the article)")
             return text, str(cand)
     raise UserError(f"geval judge prompt {rel} not found", fix="set judge_prompt = \"path/to/template.txt\" "
-                    f"(relative to the suite folder); the default is {DEFAULT_PROMPT} in the sumbench repo")
+                    f"(relative to the suite folder); the default {DEFAULT_PROMPT} ships with sumbench: reinstall it")
 
 
 def load_rubric(c: Criterion) -> str:
     """The criterion's rubric: its own, or the built-in one shipped in ``prompts/judge``."""
     if c.rubric is not None:
         return c.rubric.strip()
-    path = REPO / "prompts" / "judge" / f"{c.name}.txt"
+    path = shipped(f"prompts/judge/{c.name}.txt")
     try:
         return path.read_text(encoding="utf-8").strip()
     except OSError:
         raise UserError(f"the built-in rubric {path} is missing",
-                        fix="install sumbench from its repository, or give {name, rubric} tables") from None
+                        fix="reinstall sumbench (the rubrics ship with it), or give {name, rubric} tables") from None
 
 
 def render(template: str, rubrics: dict[str, str], article: str, summary: str) -> list[dict[str, str]]:
@@ -215,7 +215,7 @@ class GEval(BaseScorer):
         return [self.backend]
 
     def judge_estimates(self, item: Item, article: str, summary_chars: int) -> list[tuple[Any, int, int]]:
-        from harness.backends.pricing import estimate_tokens
+        from harness.core.text import estimate_tokens
 
         prompt = estimate_tokens(render(self.template, self.rubrics, article, "x" * summary_chars)[0]["content"])
         out = self.backend.params().get("max_tokens") or 60 * len(self.names)  # a reason and a digit each

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from harness.core.errors import UserError
 from harness.core.files import line_of, load_toml, read_text, validation_error
 from harness.core.models import Claim, Item
+from harness.core.shipped import shipped
 from harness.suite.config import FieldMap, SuiteConfig, TomlItem
 
 PRESETS = {
@@ -38,12 +39,12 @@ def resolve_suite_path(arg: str | Path) -> Path:
         return cand
     if p.is_file():
         return p
-    named = Path("datasets") / str(arg)
-    if named.is_dir() and (named / "suite.toml").is_file():
-        return named / "suite.toml"
+    for named in (Path("datasets") / str(arg), shipped("datasets") / str(arg)):  # yours first, then bundled
+        if p.name == str(arg) and named.is_dir() and (named / "suite.toml").is_file():
+            return named / "suite.toml"
     raise UserError("suite not found", file=p,
-                    fix="pass a folder with suite.toml, a .toml suite file, or a name under ./datasets "
-                        "(see `sumbench list datasets`)")
+                    fix="pass a folder with suite.toml, a .toml suite file, or a dataset name: one under "
+                        "./datasets or a bundled one (see `sumbench list datasets`)")
 
 
 def _hash_item(h: Any, item: Item) -> None:

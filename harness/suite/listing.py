@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.core.errors import UserError
+from harness.core.shipped import shipped
 
 
 def listing(what: str) -> list[str]:
@@ -17,13 +18,31 @@ def listing(what: str) -> list[str]:
     if what in ("backends", "scorers"):
         return components(what)
     if what == "datasets":
-        root = Path("datasets")
-        found = sorted(p.parent for p in root.glob("*/suite.toml")) if root.is_dir() else []
-        return [str(p) for p in found] or ["no datasets under ./datasets (a dataset is a folder with suite.toml)"]
+        return datasets()
     root = Path("prompts")
     found = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+    bundled = shipped("prompts")
+    if bundled.resolve() != root.resolve() and bundled.is_dir():
+        found += sorted(p for p in bundled.rglob("*") if p.is_file())
     width = max((len(str(p)) for p in found), default=0)
-    return [f"{str(p).ljust(width)}  {prompt_description(p)}".rstrip() for p in found] or ["no prompts under ./prompts"]
+    return [f"{str(p).ljust(width)}  {prompt_description(p)}".rstrip() for p in found] or ["no prompts"]
+
+
+def datasets() -> list[str]:
+    """Datasets under ./datasets, then the bundled ones (``sumbench run NAME`` finds both, yours first)."""
+    rows: list[tuple[str, str, str]] = []
+    local, bundled = Path("datasets"), shipped("datasets")
+    for root, where in ((local, ""), (bundled, "bundled")):
+        if not root.is_dir() or (where and root.resolve() == local.resolve()):
+            continue
+        for suite in sorted(root.glob("*/suite.toml")):
+            name = suite.parent.name
+            shown = str(suite.parent) if not where else name
+            rows.append((shown, where or "", description_of(suite)))
+    if not rows:
+        return ["no datasets (a dataset is a folder with suite.toml)"]
+    width = max(len(r[0]) for r in rows)
+    return [f"{shown.ljust(width)}  {('(' + where + ') ') if where else ''}{desc}".rstrip() for shown, where, desc in rows]
 
 
 def components(what: str) -> list[str]:
@@ -40,6 +59,16 @@ def components(what: str) -> list[str]:
         for m in reg.get(name).metrics if what == "scorers" else ():
             out.append(f"  {m.name}  [{m.direction_text}; {m.kind}] {m.description}")
     return out
+
+
+def description_of(suite: Path) -> str:
+    """A suite's ``description`` ('' when unreadable: listing must not fail on someone's draft)."""
+    import tomllib
+
+    try:
+        return " ".join(str(tomllib.loads(suite.read_text(encoding="utf-8")).get("description", "")).split())
+    except (OSError, ValueError):
+        return ""
 
 
 def prompt_description(path: Path) -> str:

@@ -171,7 +171,8 @@ def test_failures_are_nan_with_a_reason_and_counted_as_undecided():
     assert s.details["criteria"]["fluency"] == {"score": None, "reason": "geval: judge score is outside 1-5"}
     assert s.undecided == {"geval: judge score is outside 1-5": 1}
     assert s.details["judge"]["usage"] == {"calls": 1, "cached": 0, "prompt_tokens": 10, "completion_tokens": 5,
-                                           "cost_usd": 0.001}
+                                           "cost_usd": 0.001, "spent_usd": 0.001}
+    assert s.judge_cost_usd == 0.001  # not cached: spent, what --max-cost counts
     assert judge.calls == [{"schema": True, "sample": 0, "logprobs": True, "top_logprobs": 5}]
 
 
