@@ -103,7 +103,7 @@ def segments(text: str, spans: list[tuple[int, int, int]]) -> list[list[Any]]:
         cuts.add(max(0, min(e, len(text))))
     edges = sorted(cuts)
     out: list[list[Any]] = []
-    for a, b in zip(edges, edges[1:]):
+    for a, b in zip(edges, edges[1:], strict=False):
         if a == b:
             continue
         cover = [sid for s, e, sid in spans if s <= a and b <= e]

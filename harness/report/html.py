@@ -6,6 +6,11 @@ the script is JSON in a ``<script type="application/json">`` block with
 builds the drill-down with ``textContent`` only (never ``innerHTML``); and a
 Content-Security-Policy allows exactly the one inline script and style (by
 hash) and nothing from anywhere, so even a missed escape cannot run or load.
+
+A run judged by ``[pairwise]`` also gets a "Pairwise judge" section, and its
+shown items' verdicts in a second data block read by ``pairwise.js`` (appended
+to the one script, with ``pairwise.css``): a run without pairwise.jsonl gets
+none of it, so its page is what it was before the judge existed.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from harness.core.errors import UserError
 from harness.core.files import write_atomic
 from harness.report.compare import build_comparison, plan_sides
 from harness.report.data import ReportData, load_report_data
+from harness.report.pairwise import PairwiseView, html_payload, load_pairwise
 from harness.report.svg import PALETTE, cost_quality, distribution, metric_bars, num
 from harness.results.scan import RunScan
 
@@ -138,6 +144,16 @@ def data_block(payload: dict[str, Any], compress_over: int) -> tuple[str, str]:
                                            ).decode("ascii")
 
 
+def pairwise_assets(view: PairwiseView | None, shown: set[str], compress_over: int) -> tuple[str, str, Any]:
+    """(extra css, extra js, (encoding, text) of the item verdicts or None): all empty without a judge."""
+    if view is None or not view.lines:
+        return "", "", None
+    import jinja2
+
+    encoding, text = data_block(html_payload(view, shown), compress_over)
+    return _asset("pairwise.css"), _asset("pairwise.js"), (encoding, jinja2.utils.markupsafe.Markup(text))
+
+
 def render_report(run_dir: Path, compare: Path | None = None, sys_a: str | None = None,
                   sys_b: str | None = None, compress_over: int = COMPRESS_OVER, scan: RunScan | None = None) -> str:
     import jinja2
@@ -148,7 +164,9 @@ def render_report(run_dir: Path, compare: Path | None = None, sys_a: str | None 
     data = load_report_data(run_dir, scan)
     primary = data.primary
     cmp = build_comparison(run_dir, compare, sys_a, sys_b, primary)
-    css, js = _asset("report.css"), _asset("report.js")
+    pw = load_pairwise(run_dir, data.manifest)
+    pw_css, pw_js, pw_data = pairwise_assets(pw, data.selection.ids, compress_over)
+    css, js = _asset("report.css") + pw_css, _asset("report.js") + pw_js
     payload = {"systems": data.systems, "metrics": data.metric_names, "main": main_metrics(data),
                "dir": data.dirs, "counts": [m for m in data.metric_names if data.catalog.kind(m) == "count"],
                "primary": primary, "items": data.items}
@@ -163,7 +181,8 @@ def render_report(run_dir: Path, compare: Path | None = None, sys_a: str | None 
     return template.render(
         h=data.header, notes=data.notes, table=data.table, metrics=data.metric_names, systems=data.systems,
         dirs=data.dirs, primary=primary, plots=plots(data, primary),
-        comparison=cmp, palette=PALETTE, n_items=len(data.items), selection=data.selection,
+        comparison=cmp, pairwise=pw, pairwise_data=pw_data, palette=PALETTE, n_items=len(data.items),
+        selection=data.selection,
         version=__version__, generated=utc_now(),
         css=jinja2.utils.markupsafe.Markup(css), js=jinja2.utils.markupsafe.Markup(js),
         data_encoding=encoding, data_text=jinja2.utils.markupsafe.Markup(data_text),

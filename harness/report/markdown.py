@@ -18,6 +18,7 @@ from harness.core.metrics import Catalog, catalog_of
 from harness.core.models import Record
 from harness.core.table import render_text_table
 from harness.report.data import records_warning, report_metrics, select_shown
+from harness.report.pairwise import load_pairwise
 from harness.report.selection import MD_ITEMS, Selection, md_item_limit
 from harness.results.metrics import read_metrics
 from harness.results.scan import RunScan, read_selected, scan_run
@@ -95,6 +96,7 @@ def write_markdown_report(run_dir: Path, scan: RunScan | None = None) -> Path:
         out.append("")
     catalog = catalog_of(manifest)
     out += systems_table(metrics, catalog)
+    out += pairwise_table(run_dir, manifest)
     out += ["", "## Items", ""]
     out += items_section(run_dir, scan, catalog, report_metrics(scan, metrics, catalog))
     path = run_dir / "report.md"
@@ -118,6 +120,26 @@ def systems_table(metrics: dict[str, Any], catalog: Catalog) -> list[str]:
                 cells.append(f"{fmt(kind, m['mean'])} [{fmt(kind, m['ci_low'])}, {fmt(kind, m['ci_high'])}]")
         out.append(f"| {md_escape(name)} | " + " | ".join(cells) + f" | {s['errors']} |")
     return out
+
+
+def pairwise_table(run_dir: Path, manifest: dict[str, Any]) -> list[str]:
+    """The [pairwise] judge's pairs, as ``sumbench compare`` counts them; [] for a run without a judge."""
+    view = load_pairwise(run_dir, manifest)
+    if view is None:
+        return []
+    out = ["", "## Pairwise judge (both orders per item; a win only when they agree; ties count half)", ""]
+    if view.note:
+        return out + [f"**Note:** {md_escape(view.note)}"]
+    out += ["| A | B | items | wins A | wins B | ties | undecided | win rate of B [95% CI] | sign test p "
+            "| position consistency | first-position rate |", "|---" * 11 + "|"]
+    for r in view.pairs:
+        out.append(f"| {md_escape(r['a'])} | {md_escape(r['b'])} | {r['judge_lines']} | {r['wins_a']} "
+                   f"| {r['wins_b']} | {r['ties']} | {r['undecided']} | {fmt(None, r['win_rate_b'])} "
+                   f"[{fmt(None, r['ci_low'])}, {fmt(None, r['ci_high'])}] | {fmt(None, r['p'])} "
+                   f"| {fmt(None, r['position_consistency'])} | {fmt(None, r['first_position_rate'])} |")
+    warnings = [f"- **Warning** ({md_escape(r['a'])} vs {md_escape(r['b'])}): {md_escape(w)}"
+                for r in view.pairs for w in r["warnings"]]
+    return out + ([""] + warnings if warnings else [])
 
 
 def items_section(run_dir: Path, scan: RunScan, catalog: Catalog, names: list[str]) -> list[str]:
