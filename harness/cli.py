@@ -53,7 +53,7 @@ _probability = _number(float, lambda v: 0 < v < 1, "a number between 0 and 1",
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from harness.api.calls import run_planned
+    from harness.api.calls import cassette_session, run_planned
     from harness.run.plan import RunOptions, plan_run
     from harness.suite.datasets import load_suite
 
@@ -63,40 +63,44 @@ def cmd_run(args: argparse.Namespace) -> int:
                       no_cache=args.no_cache, cache_dir=Path(args.cache_dir) if args.cache_dir else None,
                       max_cost=args.max_cost, strict=args.strict, workers=args.workers, shard=args.shard,
                       no_wait=args.no_wait)
-    if args.cassette and not args.cache_dir:  # recording or replaying, every exchange goes through the cassette
-        opts.no_cache = True
     if args.record and not args.cassette:
         raise UserError("--record records a cassette", fix="add --cassette FILE")
     suite_arg = args.suite
     if args.resume:  # finish the run as it was started: its systems, limit, shard and cache, from its manifest
         from harness.run.resume import apply_resume
 
-        if args.system or args.limit or args.out or args.dry_run or args.shard:
+        if args.system or args.limit or args.out or args.dry_run or args.shard or args.record:
             raise UserError("--resume finishes a run as it was started", file=args.resume,
-                            fix="leave out --system, --limit, --shard, --out and --dry-run when resuming")
+                            fix="leave out --system, --limit, --shard, --out, --dry-run and --record when resuming "
+                                "(a cassette records a whole run: sumbench run SUITE --cassette FILE --record)")
         suite_arg = apply_resume(opts, Path(args.resume), args.suite,
                                  own_cache=not args.cache_dir and not args.no_cache)
     elif suite_arg is None:
         raise UserError("missing SUITE_OR_DIR", fix="name a dataset folder or suite file, or --resume RUN_DIR")
-    plan = plan_run(load_suite(suite_arg), opts)
+    if args.cassette and not args.cache_dir:  # recording or replaying, every exchange goes through the cassette
+        opts.no_cache = True
     if args.dry_run:
         from harness.run.dryrun import dry_run_text
 
-        print(dry_run_text(plan, opts))
+        print(dry_run_text(plan_run(load_suite(suite_arg), opts), opts))
         return 0
-    if opts.out is None and opts.resume is None:  # named here so Ctrl-C can say which folder to resume
-        from harness.results.store import new_run_dir
+    with cassette_session(args.cassette, args.record, suite_arg, echo=True) as tape:  # before planning
+        plan = plan_run(load_suite(suite_arg), opts)
+        if opts.out is None and opts.resume is None:  # named here so Ctrl-C can say which folder to resume
+            from harness.results.store import new_run_dir
 
-        opts.out = new_run_dir(opts.results_dir, plan.suite.config.name)
-    run_dir = opts.resume or opts.out
-    try:
-        return run_planned(plan, opts, cassette=args.cassette, record=args.record, echo=True).exit_code
-    except KeyboardInterrupt:
-        if (run_dir / "manifest.json").is_file():
-            print(f"interrupted — finished records are kept; finish the run with: sumbench run --resume {run_dir}",
-                  file=sys.stderr)
-            return 130
-        raise
+            opts.out = new_run_dir(opts.results_dir, plan.suite.config.name)
+        run_dir = opts.resume or opts.out
+        try:
+            return run_planned(plan, opts, echo=True).exit_code
+        except KeyboardInterrupt:
+            if tape is not None:
+                tape.discard()  # a cassette of half a run would miss the rest: keep the old one
+            if (run_dir / "manifest.json").is_file():
+                print(f"interrupted — finished records are kept; finish the run with: sumbench run --resume "
+                      f"{run_dir}", file=sys.stderr)
+                return 130
+            raise
 
 
 def cmd_judge(args: argparse.Namespace) -> int:

@@ -9,13 +9,14 @@ with the check table instead, for tests).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 from harness.core.errors import UserError
 
@@ -86,11 +87,26 @@ def run_suite(suite: str | Path, *, out: str | Path | None = None, systems: list
                       keep_duplicates=keep_duplicates, progress=progress, no_cache=no_cache,
                       cache_dir=Path(cache_dir) if cache_dir is not None else None, max_cost=max_cost,
                       strict=strict, workers=workers, argv=["(python)", "run_suite", str(suite)])
-    return run_planned(plan_run(load_suite(suite), opts), opts, cassette=cassette, record=record)
+    with cassette_session(cassette, record, suite):  # before planning: a replay needs no key
+        return run_planned(plan_run(load_suite(suite), opts), opts)
 
 
-def run_planned(plan: Any, opts: Any, *, cassette: str | Path | None = None, record: bool = False,
-                echo: bool = False) -> RunResult:
+@contextlib.contextmanager
+def cassette_session(cassette: str | Path | None, record: bool, suite: Any, echo: bool = False) -> Iterator[Any]:
+    """Record or replay every HTTP exchange inside the block (``harness.testing.user_cassette``); nothing
+    when ``cassette`` is None. ``echo``: say on stderr what was replayed or recorded."""
+    if cassette is None:
+        yield None
+        return
+    from harness.testing.user_cassette import use_run_cassette
+
+    with use_run_cassette(Path(cassette), record=record, suite=str(suite) if suite else None) as session:
+        yield session
+    if echo:
+        print(session.summary(), file=sys.stderr)
+
+
+def run_planned(plan: Any, opts: Any, *, echo: bool = False) -> RunResult:
     """Execute a plan (``harness.run.plan``) into its folder; ``echo``: print what ``sumbench run``
     prints (the table, usage, the run folder, and on stderr why it stopped)."""
     from harness.pipeline import run_plan
@@ -99,13 +115,7 @@ def run_planned(plan: Any, opts: Any, *, cassette: str | Path | None = None, rec
         from harness.results.store import new_run_dir
 
         opts.out = new_run_dir(opts.results_dir, plan.suite.config.name)
-    if cassette is not None:
-        from harness.testing.user_cassette import use_run_cassette
-
-        with use_run_cassette(Path(cassette), record=record, plan=plan):
-            result = run_plan(plan, opts)
-    else:
-        result = run_plan(plan, opts)
+    result = run_plan(plan, opts)
     out = outcome(result)
     if echo:
         _echo(result, out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 
 from harness.backends.retry import transient_status
 from harness.core.errors import ERROR_CHARS, BackendError
@@ -28,6 +29,8 @@ def is_transient(exc: BaseException) -> bool:
     shape is the server's answer, and final (it is checked after the retry loop)."""
     import openai
 
+    if cassette_miss(exc) is not None:  # replaying a cassette: asking again gets the same "not recorded"
+        return False
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return True
     if isinstance(exc, json.JSONDecodeError):
@@ -57,7 +60,10 @@ def explain_failure(exc: BaseException, *, base_url: str, key_env: str | None, t
     tries = getattr(exc, "attempts", 1)
     after = f" (after {tries} attempts)" if tries > 1 else ""
     status = getattr(exc, "status_code", None)
-    if isinstance(exc, openai.APITimeoutError):
+    miss = cassette_miss(exc)
+    if miss is not None:
+        text = explain_cassette_miss(miss)
+    elif isinstance(exc, openai.APITimeoutError):
         text = (f"timed out after {timeout:g}s{after} at {base_url}; the server may still be working on it "
                 "(raise timeout, or lower max_tokens)")
     elif isinstance(exc, openai.APIConnectionError):
@@ -78,6 +84,31 @@ def explain_failure(exc: BaseException, *, base_url: str, key_env: str | None, t
     else:
         text = f"{type(exc).__name__}: {exc}"
     return clip(redact(text, key_env), ERROR_CHARS)
+
+
+def cassette_miss(exc: BaseException) -> BaseException | None:
+    """The vcrpy "request not in cassette" error (``CannotOverwriteExistingCassetteException``, raised
+    when replaying with ``record_mode="none"``) that is ``exc`` or caused it (openai 3.x lets it through
+    as it is; a client that wraps transport errors, e.g. in ``APIConnectionError``, chains it), else None.
+    Without vcrpy imported no cassette can be playing, and nothing is imported here."""
+    errors = sys.modules.get("vcr.errors")
+    seen: set[int] = set()
+    while errors is not None and exc is not None and id(exc) not in seen:
+        if isinstance(exc, errors.CannotOverwriteExistingCassetteException):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return None
+
+
+def explain_cassette_miss(miss: BaseException) -> str:
+    """One line: the cassette and how to re-record it (``harness.testing.user_cassette`` says how)."""
+    cassette = getattr(miss, "cassette", None)
+    said = getattr(cassette, "miss_explanation", None)  # a `sumbench run --cassette` cassette knows its command
+    if isinstance(said, str) and said:
+        return said
+    return (f"request not in cassette {getattr(cassette, '_path', '?')} (replayed with record_mode "
+            f"'{getattr(getattr(cassette, 'record_mode', None), 'value', '?')}') — re-record the cassette")
 
 
 def redact(text: str, key_env: str | None) -> str:

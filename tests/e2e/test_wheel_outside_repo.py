@@ -112,3 +112,25 @@ def test_the_checklist_judge_finds_its_default_prompt_in_the_wheel(wheel_venv):
     settings = json.loads((work / "run-judged" / "manifest.json").read_text())["scoring"]["checklist"]["judge"]
     assert Path(settings["prompt"]).as_posix().endswith("harness/_shipped/prompts/judge/checklist.txt")
     assert Path(settings["prompt"]).read_text() == (ROOT / "prompts" / "judge" / "checklist.txt").read_text()
+
+
+def test_a_cassette_recorded_with_a_key_replays_with_none(wheel_venv):
+    """The issue's acceptance, from the wheel: record 12 articles against the fake server with a key,
+    stop the server, unset the key, replay: same summaries, exit 0, no key in the cassette."""
+    from harness.testing.synthetic import write_synthetic_suite
+
+    _, bindir, env, work = wheel_venv
+    key = "sk-wheel-cassette-0123456789abcdef"
+    with FakeServer(require_key=key) as srv:
+        suite = write_synthetic_suite(work / "llm", n=12, base_url=srv.base_url, variants=("concise",),
+                                      extra='api_key_env = "SB_WHEEL_KEY"')
+        sb(bindir, {**env, "SB_WHEEL_KEY": key}, work, "run", suite, "--out", work / "rec", "--cassette",
+           work / "llm.yaml")
+        assert srv.stats()["chat_completions"] == 12
+    replay = sb(bindir, env, work, "run", suite, "--out", work / "replay", "--cassette", work / "llm.yaml")
+    assert "replayed 12 response(s)" in replay.stderr
+
+    def summaries(run: Path) -> dict:
+        return {r["item_id"]: r["summary"] for r in map(json.loads, (run / "records.jsonl").read_text().splitlines())}
+    assert summaries(work / "replay") == summaries(work / "rec") and len(summaries(work / "rec")) == 12
+    assert key not in (work / "llm.yaml").read_text()
