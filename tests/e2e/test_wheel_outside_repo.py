@@ -134,3 +134,24 @@ def test_a_cassette_recorded_with_a_key_replays_with_none(wheel_venv):
         return {r["item_id"]: r["summary"] for r in map(json.loads, (run / "records.jsonl").read_text().splitlines())}
     assert summaries(work / "replay") == summaries(work / "rec") and len(summaries(work / "rec")) == 12
     assert key not in (work / "llm.yaml").read_text()
+
+
+def test_a_users_test_file_uses_the_plugin_from_the_wheel(wheel_venv):
+    _, bindir, env, work = wheel_venv
+    proj = work / "userproj"
+    proj.mkdir()
+    sb(bindir, env, proj, "init", "quality")
+    (proj / "test_quality.py").write_text(
+        "def test_good(sumbench_run):\n"
+        "    run = sumbench_run('quality')\n"
+        "    assert run.mean('lead3', 'rougeLsum') > 0.1\n"
+        "    run.check()\n\n"
+        "def test_stricter(sumbench_run):\n"
+        "    sumbench_run('quality').check(rules={'rougeLsum': {'min': 0.99}})\n")
+    proc = subprocess.run([str(bindir / "python"), "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_quality.py"],
+                          cwd=proj, capture_output=True, text=True, env=env, timeout=180)
+    assert "1 failed, 1 passed" in proc.stdout, proc.stdout + proc.stderr
+    assert "AssertionError" in proc.stdout and "rougeLsum" in proc.stdout
+    where = subprocess.run([str(bindir / "python"), "-c", "import harness.api.pytest_plugin as p; print(p.__file__)"],
+                           cwd=proj, capture_output=True, text=True, env=env, timeout=60).stdout.strip()
+    assert Path(where).resolve().is_relative_to(bindir.parent.resolve()), where  # the wheel's plugin, not the repo's
