@@ -7,6 +7,7 @@ the same files, from the folder alone, with its own options.
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -61,7 +62,8 @@ def judge_run(run_dir: Path, suite: Any, judge: Any, opts: RunOptions, systems: 
     articles = ((item.id, prepare_article(item, opts)[0]) for item in suite_items(suite, opts))
     concurrency = opts.concurrency or suite.config.run.concurrency
     budget = None if opts.max_cost is None else max(0.0, opts.max_cost - spent_usd)
-    return run_pairwise(run_dir, judge, pairs, articles, concurrency, budget)
+    say = (lambda line: print(line, file=sys.stderr, flush=True)) if opts.progress != "off" else (lambda line: None)
+    return run_pairwise(run_dir, judge, pairs, articles, concurrency, budget, no_wait=opts.no_wait, say=say)
 
 
 def run_plan(plan: Plan, opts: RunOptions) -> RunResult:
@@ -74,7 +76,9 @@ def run_plan(plan: Plan, opts: RunOptions) -> RunResult:
                            spent_usd=result.spent_usd)
         result.pairwise_undecided = judged.undecided
         if judged.stopped:
-            result.stopped = f"{judged.stopped}; finish with: sumbench judge {result.run_dir} --max-cost <more>"
+            how = "" if judged.waiting else " --max-cost <more>"
+            result.stopped = f"{judged.stopped}; finish with: sumbench judge {result.run_dir}{how}"
+            result.waiting = judged.waiting
     if result.complete:
         write_outputs(result.run_dir, opts.warn)
     return result
@@ -84,8 +88,6 @@ def rejudge(run: Path, only: tuple[str, str] | None, *, concurrency: int | None,
             cache_dir: str | None) -> int:
     """``sumbench judge``: the run's suite's [pairwise] judge over its summaries, then its figures.
     ``cache_dir``: None = no cache, "" = the default one."""
-    import sys
-
     from harness.analysis.pairwise import pairwise_stats, pairwise_text
     from harness.backends.cache import Cache, default_cache_dir
     from harness.core.errors import UserError

@@ -100,6 +100,8 @@ def preflight(plan: Plan) -> None:
              if wants_batch(b)]
     users += [(f"the {n} judge", j, ("scorer", n, "judge")) for n, s in plan.scorers for j in s.judge_backends()
               if wants_batch(j)]
+    if plan.pairwise is not None and wants_batch(plan.pairwise.backend):
+        users.append(("the pairwise judge", plan.pairwise.backend, ("pairwise", "judge")))
     for who, backend, where in users:
         line = plan.suite.line_of(*where)
         if not backend.supports_batch:

@@ -110,6 +110,7 @@ class PairwiseResult:
     undecided: int = 0  # lines with an order that decided nothing
     spent_usd: float = 0.0
     stopped: str | None = None
+    waiting: bool = False  # batch = true with --no-wait: the judge's batches run at the provider
 
 
 def _summaries(run_dir: Path, wanted: set[str]) -> dict[str, dict[str, str]]:
@@ -120,8 +121,30 @@ def _summaries(run_dir: Path, wanted: set[str]) -> dict[str, dict[str, str]]:
     return out
 
 
+def _batch_first(run_dir: Path, judge: PairwiseJudge, todo: list[Any], summaries: dict[str, dict[str, str]],
+                 max_usd: float | None, no_wait: bool, say: Any) -> tuple[str | None, bool]:
+    """``batch = true`` on the judge: every order not in the cache goes through the Batch API first
+    (learnt by judging with the backend collecting), so the judging pass below finds its answers."""
+    from harness.backends.batch import Collecting
+    from harness.run.batch_submit import Group
+    from harness.run.batches import BatchMode
+
+    def source() -> Any:
+        judge.backend.collecting = Collecting()
+        try:
+            for item_id, article, a, b in todo:
+                judge.judge(item_id, article, (a, summaries[item_id][a]), (b, summaries[item_id][b]))
+        finally:
+            noted, judge.backend.collecting = judge.backend.collecting, None
+        yield from noted.requests.values()
+    mode = BatchMode(run_dir, budget_left=max_usd, say=say)
+    stopped = mode.run([Group("judge:pairwise", judge.backend, source)], no_wait=no_wait)
+    return stopped, mode.waiting
+
+
 def run_pairwise(run_dir: Path, judge: PairwiseJudge, pairs: list[tuple[str, str]], articles: Any,
-                 concurrency: int, max_usd: float | None = None) -> PairwiseResult:
+                 concurrency: int, max_usd: float | None = None, *, no_wait: bool = False,
+                 say: Any = lambda line: None) -> PairwiseResult:
     """Judge ``pairs`` for every item where both have a summary; ``articles`` yields (item id, article)
     as the run sent them. Lines of other pairs already in pairwise.jsonl are kept."""
     summaries = _summaries(run_dir, {s for p in pairs for s in p})
@@ -129,6 +152,10 @@ def run_pairwise(run_dir: Path, judge: PairwiseJudge, pairs: list[tuple[str, str
             if {a, b} <= summaries.get(item_id, {}).keys()]
     done: list[PairwiseLine] = []
     res = PairwiseResult()
+    if getattr(judge.backend.options, "batch", False):
+        res.stopped, res.waiting = _batch_first(run_dir, judge, todo, summaries, max_usd, no_wait, say)
+        if res.stopped:
+            return res
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sumbench-pairwise") as pool:
         for start in range(0, len(todo), concurrency):  # a window at a time, so --max-cost can stop it
             if max_usd is not None and res.spent_usd >= max_usd:

@@ -119,3 +119,21 @@ def test_sign_test_matches_hand_computed_binomial_tails():
     assert sign_test_p(0, 0) == 1.0
     assert sign_test_p(5, 0) == pytest.approx(2 / 32)
     assert sign_test_p(7, 3) == pytest.approx(2 * (1 + 10 + 45 + 120) / 1024)  # P(X <= 3) for n = 10
+
+
+def test_a_batch_pairwise_judge_sends_its_orders_as_one_batch(tmp_path, capsys, monkeypatch):
+    from harness.run import batches
+
+    monkeypatch.setattr(batches, "SLEEP", lambda s: None)
+    with FakeServer(responder=prefer("- ")) as srv:
+        s = write_synthetic_suite(tmp_path / "suite", n=N, base_url=srv.base_url, variants=("concise", "bullets"))
+        s.write_text(s.read_text() + f'\n[pairwise]\njudge = {{backend = "openai", model = "fake-judge", '
+                     f'base_url = "{srv.base_url}", temperature = 0, batch = true, batch_poll = 0.01}}\n')
+        assert main(["run", str(s), "--out", str(tmp_path / "r"), "--no-cache"]) == 0
+        stats = srv.stats()
+    assert stats["chat_completions"] == 2 * N  # the summaries only: every judgement came from the batch
+    assert stats["batches_created"] == 1 and stats["batch_lines"] == 2 * N
+    got = lines(tmp_path / "r")
+    assert len(got) == N and all(x["outcome"] == "b" and x["consistent"] for x in got)
+    journal = [json.loads(x) for x in (tmp_path / "r" / "batches.jsonl").read_text().splitlines()]
+    assert [(e["group"], len(e["custom_ids"]), e["status"]) for e in journal] == [("judge:pairwise", 2 * N, "collected")]
