@@ -30,4 +30,7 @@ def test_workflow_runs_the_suite_gates_it_and_publishes_the_summary():
     check = parser.parse_args(sumbench[1][1:])
     publish = next(s for s in steps if "GITHUB_STEP_SUMMARY" in str(s.get("run", "")))
     assert publish.get("if") == "always()" and check.markdown in publish["run"]
-    assert any(r.startswith("pytest") and "tests/integration" in r for r in runs)
+    tested = [r for r in runs if r.startswith("pytest")]
+    assert tested and all("tests/test_summary_quality.py" in r for r in tested)  # the user's own replayed gates
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "A\ncomplete `tests/test_summary_quality.py`" in text and "def test_" in text
