@@ -20,10 +20,10 @@ from typing import Any
 
 from harness.core.errors import UserError
 from harness.core.registry import backends
-from harness.core.shipped import shipped
 from harness.results.pairwise import OrderVerdict, PairwiseLine, outcome, read_pairwise, write_pairwise
 from harness.results.store import read_records
 from harness.suite.config import PairwiseConfig
+from harness.suite.prompts import load_judge_template
 
 DEFAULT_PROMPT = "prompts/judge/pairwise.txt"
 _PLACEHOLDER = re.compile(r"\{(article|first|second)\}")
@@ -34,16 +34,7 @@ SCHEMA = {"name": "pairwise_verdict", "strict": True, "schema": {
 
 
 def load_template(path: str | None, base: Path | None) -> str:
-    rel = Path(path or DEFAULT_PROMPT)
-    for cand in [rel] if rel.is_absolute() else [*([base / rel] if base else []), Path.cwd() / rel, shipped(rel)]:
-        if cand.is_file():
-            text = cand.read_text(encoding="utf-8")
-            if not all(f"{{{p}}}" in text for p in ("article", "first", "second")):
-                raise UserError(f"pairwise judge prompt {cand} lacks {{article}}, {{first}} or {{second}}",
-                                fix="put all three placeholders in the template")
-            return text
-    raise UserError(f"pairwise judge prompt {rel} not found",
-                    fix='set judge_prompt = "path/to/template.txt" under [pairwise] (relative to the suite folder)')
+    return load_judge_template(path, DEFAULT_PROMPT, base, ("article", "first", "second"), "pairwise judge")[0]
 
 
 def pairs_of(cfg: PairwiseConfig, systems: list[str]) -> list[tuple[str, str]]:

@@ -32,6 +32,7 @@ from harness.core.text import sha256_text
 from harness.scorers.base import BaseScorer, Metric, Score
 from harness.scorers.judge import tolerant_json
 from harness.scorers.logprobs import weighted_scores
+from harness.suite.prompts import load_judge_template
 
 BUILT_IN = ("consistency", "coherence", "fluency", "relevance")
 DEFAULT_PROMPT = "prompts/judge/geval.txt"
@@ -79,19 +80,8 @@ class GEvalOptions(BaseModel):
 
 # -- prompt and schema ------------------------------------------------
 def load_template(path: str | None, base: Path | None) -> tuple[str, str]:
-    """(template, where it came from). Relative paths: the suite folder, then cwd, then the repo
-    (as the checklist judge's prompt)."""
-    rel = Path(path or DEFAULT_PROMPT)
-    candidates = [rel] if rel.is_absolute() else [*([base / rel] if base else []), Path.cwd() / rel, shipped(rel)]
-    for cand in candidates:
-        if cand.is_file():
-            text = cand.read_text(encoding="utf-8")
-            if "{summary}" not in text or "{criteria}" not in text:
-                raise UserError(f"geval judge prompt {cand} lacks a {{summary}} or {{criteria}} placeholder",
-                                fix="put both in the template ({article} gives the judge the article)")
-            return text, str(cand)
-    raise UserError(f"geval judge prompt {rel} not found", fix="set judge_prompt = \"path/to/template.txt\" "
-                    f"(relative to the suite folder); the default {DEFAULT_PROMPT} ships with sumbench: reinstall it")
+    """(template, where it came from); ``{article}`` is optional."""
+    return load_judge_template(path, DEFAULT_PROMPT, base, ("criteria", "summary"), "geval judge")
 
 
 def load_rubric(c: Criterion) -> str:

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from harness.core.errors import BackendError, UserError
 from harness.core.models import Claim
 from harness.core.protocols import LLM
-from harness.core.shipped import shipped
+from harness.suite.prompts import load_judge_template
 from harness.core.text import fold
 
 Verdict = Literal["supported", "contradicted", "absent"]
@@ -58,19 +58,8 @@ def answer_schema() -> dict[str, Any]:
 
 
 def load_judge_prompt(path: str | None, base: Path | None) -> tuple[str, str]:
-    """(template text, where it came from). Relative paths: the suite folder, then cwd, then the repo."""
-    rel = Path(path or DEFAULT_PROMPT)
-    candidates = [rel] if rel.is_absolute() else [
-        *([base / rel] if base else []), Path.cwd() / rel, shipped(rel)]
-    for cand in candidates:
-        if cand.is_file():
-            text = cand.read_text(encoding="utf-8")
-            if "{summary}" not in text or "{claims}" not in text:
-                raise UserError(f"judge prompt {cand} lacks a {{summary}} or {{claims}} placeholder",
-                                fix="put both placeholders in the template")
-            return text, str(cand)
-    raise UserError(f"judge prompt {rel} not found", fix="set judge_prompt = \"path/to/template.txt\" "
-                    f"(relative to the suite folder); the default {DEFAULT_PROMPT} ships with sumbench: reinstall it")
+    """(template text, where it came from): see ``harness.suite.prompts.load_judge_template``."""
+    return load_judge_template(path, DEFAULT_PROMPT, base, ("claims", "summary"), "judge")
 
 
 def render(template: str, summary: str, claims: list[Claim]) -> list[dict[str, str]]:

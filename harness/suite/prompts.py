@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.core.errors import UserError
 from harness.core.files import read_text
+from harness.core.shipped import shipped
 from harness.core.text import sha256_text
 
 PLACEHOLDER = "{article}"
@@ -129,3 +130,22 @@ def load_prompt(ref: str, base_dir: Path | None = None) -> Prompt:
         raise UserError(f"prompt file {ref!r} not found (tried {tried})",
                         fix="give a path relative to the suite file or the current folder (see `sumbench list prompts`)")
     return parse_prompt(read_text(found, "prompt file"), name=found.stem, path=str(found))
+
+
+def load_judge_template(path: str | None, default: str, base: Path | None, needs: tuple[str, ...],
+                        what: str) -> tuple[str, str]:
+    """(template, where it was found) of an LLM judge's prompt: ``path`` (default ``default``, one of
+    the shipped ``prompts/judge/*``) relative to the suite folder, then the current one, then the
+    shipped prompts; it must hold every ``{placeholder}`` in ``needs``."""
+    rel = Path(path or default)
+    candidates = [rel] if rel.is_absolute() else [*([base / rel] if base else []), Path.cwd() / rel, shipped(rel)]
+    for cand in candidates:
+        if cand.is_file():
+            text = cand.read_text(encoding="utf-8")
+            missing = [p for p in needs if f"{{{p}}}" not in text]
+            if missing:
+                raise UserError(f"{what} prompt {cand} lacks the {{{missing[0]}}} placeholder",
+                                fix="put " + ", ".join(f"{{{p}}}" for p in needs) + " in the template")
+            return text, str(cand)
+    raise UserError(f"{what} prompt {rel} not found", fix='set judge_prompt = "path/to/template.txt" (relative to '
+                    f"the suite folder); the default {default} ships with sumbench: reinstall it if it is missing")
