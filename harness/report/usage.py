@@ -23,8 +23,9 @@ def usage_lines(run_dir: Path) -> str:
                    f"{cost}, {s.get('cached', 0)} of {s['records']} records from cache{judges}")
     pw = metrics.get("pairwise_judge")
     if pw:
+        cost = "no price" if pw["cost_usd"] is None else f"{pw['cost_usd']:.4f} USD"
         out.append(f"pairwise judge: {pw['calls']} calls ({pw['cached']} from cache), {pw['prompt_tokens']} prompt + "
-                   f"{pw['completion_tokens']} completion tokens, {pw['cost_usd']:.4f} USD")
+                   f"{pw['completion_tokens']} completion tokens, {cost}")
     for name, s in read_metrics(run_dir)["systems"].items():
         if s.get("spread"):
             shown = ", ".join(f"{m} {v:.3f}" for m, v in list(s["spread"].items())[:5])

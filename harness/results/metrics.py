@@ -92,7 +92,8 @@ def pairwise_spend(lines: list[Any]) -> dict[str, Any] | None:
     return {"judgements": len(lines), "calls": len(orders), "cached": sum(o.cached for o in orders),
             "prompt_tokens": sum(o.usage.get("prompt_tokens", 0) for o in orders),
             "completion_tokens": sum(o.usage.get("completion_tokens", 0) for o in orders),
-            "cost_usd": round(sum(o.cost_usd or 0.0 for o in orders if not o.cached), 6)}
+            "cost_usd": round(sum(o.cost_usd or 0.0 for o in orders if not o.cached), 6)
+            if any(o.cost_usd is not None for o in orders) else None}  # None: the judge has no price
 
 
 def read_metrics(run_dir: Path, scan: RunScan | None = None) -> dict[str, Any]:

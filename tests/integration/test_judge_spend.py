@@ -105,3 +105,13 @@ def test_the_pairwise_judges_cost_is_in_metrics_and_the_dry_run(tmp_path, capsys
     assert pw["calls"] == len(orders) == 8 and pw["cached"] == 0
     assert pw["cost_usd"] == pytest.approx(sum((o["usage"]["prompt_tokens"] + 4 * o["usage"]["completion_tokens"]) / 1e6
                                                for o in orders), abs=1e-5)
+
+
+def test_a_pairwise_judge_without_a_price_says_so(tmp_path, capsys):
+    with FakeServer() as srv:
+        s = write_synthetic_suite(tmp_path / "suite", n=2, base_url=srv.base_url, variants=("concise", "bullets"))
+        s.write_text(s.read_text() + f'\n[pairwise]\njudge = {{backend = "openai", model = "fake-judge", '
+                     f'base_url = "{srv.base_url}"}}\n')
+        assert main(["run", str(s), "--out", str(tmp_path / "r"), "--no-cache"]) == 0
+    assert "pairwise judge: 4 calls (0 from cache)" in capsys.readouterr().out
+    assert json.loads((tmp_path / "r" / "metrics.json").read_text())["pairwise_judge"]["cost_usd"] is None
