@@ -24,9 +24,10 @@ from harness.backends import retry
 from harness.backends.openai_errors import explain_failure, is_transient
 from harness.cli import main
 from harness.run import batches
+from harness.testing.cassette_index import PLACEHOLDER_KEY, match_key
 from harness.testing.fake_server import FakeServer
 from harness.testing.synthetic import write_synthetic_suite
-from harness.testing.user_cassette import PLACEHOLDER_KEY, match_key, use_run_cassette
+from harness.testing.user_cassette import use_run_cassette
 
 KEY_ENV = "SB_KEY"
 KEY = "sbk-0a1b2c3d4e5f60718293a4b5"  # not key-shaped on purpose: only redaction by value can hide it
@@ -287,7 +288,8 @@ def test_matching_ignores_host_json_key_order_and_multipart_boundary():
 
 
 def test_credentials_and_key_like_strings_are_not_recorded(tmp_path, monkeypatch):
-    from harness.testing.user_cassette import CassetteSession, scrub_response
+    from harness.testing.cassette_index import scrub_response
+    from harness.testing.user_cassette import CassetteSession
 
     monkeypatch.setenv("SOME_PROVIDER_KEY", "opaque-key-value-1234")
     session = CassetteSession(path=tmp_path / "c.yaml", recording=True)
