@@ -19,9 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.errors import UserError
-from harness.core.registry import backends
-from harness.results.pairwise import OrderVerdict, PairwiseLine, outcome, read_pairwise, write_pairwise
+from harness.results.pairwise import (
+    OrderVerdict,
+    PairwiseLine,
+    outcome,
+    read_pairwise,
+    write_pairwise,
+)
 from harness.results.store import read_records
+from harness.scorers.judge import judge_backend
 from harness.suite.config import PairwiseConfig
 from harness.suite.prompts import load_judge_template
 
@@ -46,23 +52,10 @@ def pairs_of(cfg: PairwiseConfig, systems: list[str]) -> list[tuple[str, str]]:
 
 class PairwiseJudge:
     def __init__(self, cfg: PairwiseConfig, suite: Any, cache: Any):
-        options = dict(cfg.judge)
-        kind = options.pop("backend", None)
-        if not isinstance(kind, str):
-            raise UserError("[pairwise] judge has no 'backend'", file=suite.path, line=suite.line_of("pairwise"),
-                            fix='write judge = {backend = "openai", model = "..."}')
         try:
-            self.backend = backends.create(kind, options, suite=suite, cache=cache)
-        except UserError as exc:
-            raise UserError(f"[pairwise] judge: {exc.what}", file=suite.path, line=suite.line_of("pairwise"),
-                            fix=exc.fix) from None
-        if not self.backend.can_complete:
-            raise UserError(f"[pairwise] judge backend '{kind}' cannot answer prompts", file=suite.path,
-                            fix='use an LLM backend (backend = "openai")')
-        missing = self.backend.missing_key()
-        if missing:
-            raise UserError(f"the pairwise judge needs ${missing}, which is not set", file=suite.path,
-                            line=suite.line_of("pairwise"), fix="export it, or remove [pairwise]")
+            self.backend = judge_backend(cfg.judge, who="pairwise", where="[pairwise]", suite=suite, cache=cache)
+        except UserError as exc:  # named at the [pairwise] table of the suite
+            raise exc.located(suite.path, suite.line_of("pairwise")) from None
         self.template = load_template(cfg.judge_prompt, getattr(suite, "dir", None))
 
     def ask(self, article: str, first: tuple[str, str], second: tuple[str, str]) -> OrderVerdict:

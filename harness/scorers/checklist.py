@@ -24,14 +24,12 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.core.errors import UserError
 from harness.core.models import Claim, Item
 from harness.core.patterns import first_match
 from harness.core.registry import scorers
 from harness.core.text import normalize_ws, sha256_text
 from harness.scorers.base import BaseScorer, Metric, Score
-
-_UNSET: Any = object()  # "no cache given": the judge backend then uses its default cache
+from harness.scorers.judge import UNSET
 
 
 class ChecklistOptions(BaseModel):
@@ -74,23 +72,9 @@ def build_judge(options: ChecklistOptions, suite: Any, cache: Any) -> Any:
     """The judge from ``[scorer.checklist] judge = {...}`` (validated now, so typos fail before the run)."""
     if options.judge is None:
         return None
-    from harness.core.registry import backends
-    from harness.scorers.judge import Judge, load_judge_prompt
+    from harness.scorers.judge import Judge, judge_backend, load_judge_prompt
 
-    cfg = dict(options.judge)
-    kind = cfg.pop("backend", None)
-    if not isinstance(kind, str):
-        raise UserError("[scorer.checklist] judge has no 'backend'",
-                        fix='write judge = {backend = "openai", model = "..."}')
-    extra = {"cache": cache} if cache is not _UNSET else {}
-    try:
-        backend = backends.create(kind, cfg, suite=suite, **extra)
-    except UserError as exc:
-        raise UserError(f"checklist judge: {exc.what}", fix=exc.fix) from None
-    missing = backend.missing_key()
-    if missing:
-        raise UserError(f"the checklist judge needs ${missing}, which is not set",
-                        fix="export it, or remove 'judge' from [scorer.checklist]")
+    backend = judge_backend(options.judge, who="checklist", where="[scorer.checklist]", suite=suite, cache=cache)
     template, where = load_judge_prompt(options.judge_prompt, getattr(suite, "dir", None))
     judge = Judge(backend, template, repeats=options.judge_repeats)
     judge.prompt_path = where
@@ -147,7 +131,7 @@ class Checklist(BaseScorer):
         Metric("checklist.judge_agreement", "higher", "share", "mean agreement of the judge's repeated verdicts"),
     )
 
-    def __init__(self, options: ChecklistOptions, suite: Any = None, cache: Any = _UNSET, **context: Any):
+    def __init__(self, options: ChecklistOptions, suite: Any = None, cache: Any = UNSET, **context: Any):
         self.options = options
         self.judge = build_judge(options, suite, cache)
 

@@ -30,14 +30,13 @@ from harness.core.registry import scorers
 from harness.core.shipped import shipped
 from harness.core.text import sha256_text
 from harness.scorers.base import BaseScorer, Metric, Score
-from harness.scorers.judge import tolerant_json
+from harness.scorers.judge import UNSET, judge_backend, tolerant_json
 from harness.scorers.logprobs import weighted_scores
 from harness.suite.prompts import load_judge_template
 
 BUILT_IN = ("consistency", "coherence", "fluency", "relevance")
 DEFAULT_PROMPT = "prompts/judge/geval.txt"
 TOP_LOGPROBS = 5
-_UNSET: Any = object()  # "no cache given": the judge backend then uses its default cache
 _PLACEHOLDER = re.compile(r"\{(criteria|article|summary)\}")
 
 
@@ -153,25 +152,10 @@ def combine(samples: list[dict[str, Any]]) -> dict[str, Any]:
 
 def build_judge(options: GEvalOptions, suite: Any, cache: Any) -> Any:
     """The judge backend from ``[scorer.geval] judge = {...}`` (validated now: typos fail before the run)."""
-    from harness.core.registry import backends
-
-    cfg = dict(options.judge or {})
-    kind = cfg.pop("backend", None)
-    if options.judge is None or not isinstance(kind, str):
-        raise UserError("[scorer.geval] judge " + ("is required: the LLM that gives the scores"
-                        if options.judge is None else "has no 'backend'"),
+    if options.judge is None:
+        raise UserError("[scorer.geval] judge is required: the LLM that gives the scores",
                         fix='write judge = {backend = "openai", model = "gpt-4o-mini"} in [scorer.geval]')
-    try:
-        backend = backends.create(kind, cfg, suite=suite, **({"cache": cache} if cache is not _UNSET else {}))
-    except UserError as exc:
-        raise UserError(f"geval judge: {exc.what}", fix=exc.fix) from None
-    if not backend.can_complete:
-        raise UserError(f"geval judge backend '{kind}' cannot answer prompts",
-                        fix='use an LLM backend for the judge (backend = "openai")')
-    if backend.missing_key():
-        raise UserError(f"the geval judge needs ${backend.missing_key()}, which is not set",
-                        fix="export it, or point the judge's base_url at a server that needs none")
-    return backend
+    return judge_backend(options.judge, who="geval", where="[scorer.geval]", suite=suite, cache=cache)
 
 
 @scorers.register("geval")
@@ -191,7 +175,7 @@ class GEval(BaseScorer):
     )
     calls_network = True  # waits on the judge: scored on the request threads
 
-    def __init__(self, options: GEvalOptions, suite: Any = None, cache: Any = _UNSET, **context: Any):
+    def __init__(self, options: GEvalOptions, suite: Any = None, cache: Any = UNSET, **context: Any):
         self.options = options
         self.backend = build_judge(options, suite, cache)
         self.template, self.prompt_path = load_template(options.judge_prompt, getattr(suite, "dir", None))

@@ -36,6 +36,7 @@ from harness.core.text import fold
 
 Verdict = Literal["supported", "contradicted", "absent"]
 DEFAULT_PROMPT = "prompts/judge/checklist.txt"
+UNSET: Any = object()  # "no cache given": a judge backend then uses its default cache
 _PLACEHOLDER = re.compile(r"\{(claims|summary)\}")
 
 
@@ -55,6 +56,31 @@ class JudgeAnswer(BaseModel):
 
 def answer_schema() -> dict[str, Any]:
     return {"name": "checklist_verdicts", "schema": JudgeAnswer.model_json_schema(), "strict": True}
+
+
+def judge_backend(table: dict[str, Any], *, who: str, where: str, suite: Any, cache: Any = UNSET) -> Any:
+    """The LLM backend of a judge from its ``judge = {backend = "...", ...}`` table (``who``: "checklist",
+    "geval", "pairwise"; ``where``: the table it is written in), validated now: a typo, an offline
+    backend or a missing key fails before the run, not on its first claim."""
+    from harness.core.registry import backends
+
+    cfg = dict(table)
+    kind = cfg.pop("backend", None)
+    if not isinstance(kind, str):
+        raise UserError(f"{where} judge has no 'backend'", fix=f'write judge = {{backend = "openai", model = "..."}} '
+                        f"in {where}")
+    try:
+        backend = backends.create(kind, cfg, suite=suite, **({"cache": cache} if cache is not UNSET else {}))
+    except UserError as exc:
+        raise UserError(f"{who} judge: {exc.what}", fix=exc.fix) from None
+    if not backend.can_complete:
+        raise UserError(f"{who} judge backend '{kind}' cannot answer prompts",
+                        fix='use an LLM backend for the judge (backend = "openai")')
+    missing = backend.missing_key()
+    if missing:
+        raise UserError(f"the {who} judge needs ${missing}, which is not set",
+                        fix=f"export it, point the judge's base_url at a server that needs none, or remove it from {where}")
+    return backend
 
 
 def load_judge_prompt(path: str | None, base: Path | None) -> tuple[str, str]:
