@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.errors import UserError
+from harness.core.text import estimate_tokens
 from harness.results.pairwise import (
     OrderVerdict,
     PairwiseLine,
@@ -58,10 +59,14 @@ class PairwiseJudge:
             raise exc.located(suite.path, suite.line_of("pairwise")) from None
         self.template = load_template(cfg.judge_prompt, getattr(suite, "dir", None))
 
+    def render(self, article: str, first: str, second: str) -> str:
+        """The prompt of one order (placeholders filled once: a summary quoting "{second}" stays as it is)."""
+        values = {"article": article, "first": first, "second": second}
+        return _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.template)
+
     def ask(self, article: str, first: tuple[str, str], second: tuple[str, str]) -> OrderVerdict:
         """One order: ``first``/``second`` are (system, summary). Never raises."""
-        values = {"article": article, "first": first[1], "second": second[1]}
-        messages = [{"role": "user", "content": _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.template)}]
+        messages = [{"role": "user", "content": self.render(article, first[1], second[1])}]
         head = {"first": first[0], "second": second[0]}
         try:
             c = self.backend.complete(messages, json_schema=SCHEMA)
@@ -76,10 +81,7 @@ class PairwiseJudge:
 
     def estimate(self, article: str, summary_chars: tuple[int, int]) -> tuple[int, int]:
         """(prompt tokens, completion tokens) of one order, for --dry-run."""
-        from harness.backends.pricing import estimate_tokens
-
-        values = {"article": article, "first": "x" * summary_chars[0], "second": "x" * summary_chars[1]}
-        text = _PLACEHOLDER.sub(lambda m: values[m.group(1)], self.template)
+        text = self.render(article, "x" * summary_chars[0], "x" * summary_chars[1])
         return estimate_tokens(text), self.backend.params().get("max_tokens") or 60
 
     def judge(self, item_id: str, article: str, a: tuple[str, str], b: tuple[str, str]) -> PairwiseLine:
