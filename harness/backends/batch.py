@@ -56,12 +56,6 @@ class BatchAnswers:
     def get(self, key: str) -> BatchAnswer | None:
         return self._answers.get(key)
 
-    def __contains__(self, key: str) -> bool:
-        return key in self._answers
-
-    def __len__(self) -> int:
-        return len(self._answers)
-
 
 @dataclass
 class Collecting:

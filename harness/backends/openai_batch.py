@@ -1,6 +1,6 @@
 """The OpenAI Batch API wire: files and batches endpoints of an OpenAI-compatible server.
 
-Only the wire: input lines, upload, create, look up, retrieve, cancel, download, and
+Only the wire: input lines, upload, create, look up, retrieve, download, and
 turning one output or error line into an answer. Submitting, waiting, the journal in
 the run folder and resubmission are the batch mode's (``harness.run.batches``);
 parsing an answer is the chat wire's (``OpenAICompat.parse``), so a batch answer is
@@ -96,10 +96,6 @@ class OpenAIBatchWire:
     def retrieve(self, batch_id: str) -> dict[str, Any]:
         client = self.backend.client()
         return self._dump(self._call(f"GET /batches/{batch_id}", lambda: client.batches.retrieve(batch_id)))
-
-    def cancel(self, batch_id: str) -> dict[str, Any]:
-        client = self.backend.client()
-        return self._dump(self._call(f"POST /batches/{batch_id}/cancel", lambda: client.batches.cancel(batch_id)))
 
     def content(self, file_id: str) -> bytes:
         client = self.backend.client()

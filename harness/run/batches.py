@@ -24,7 +24,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness.backends.batch import BatchAnswer
 from harness.core.errors import BackendError
 from harness.results.batches import FINAL, BatchEntry, Journal
 from harness.results.store import utc_now
@@ -36,11 +35,10 @@ FIRST_POLL = 1.0  # seconds before the first look; doubled each time up to batch
 
 
 class BatchMode:
-    def __init__(self, run_dir: Path, *, budget_left: float | None, say: Callable[[str], None],
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(self, run_dir: Path, *, budget_left: float | None, say: Callable[[str], None]):
         self.journal = Journal(run_dir)
         self.run_name = run_dir.name
-        self.budget_left, self.say, self.clock = budget_left, say, clock
+        self.budget_left, self.say = budget_left, say
         self.open: dict[int, tuple[Group, BatchEntry]] = {}  # entry n -> its group and entry
         self.owed: dict[int, list[tuple[str, int]]] = {}  # entry n -> (cache key, attempt) it must answer
         self.fresh: set[int] = set()  # entries prepared by this execution (no earlier upload to look up)
@@ -189,9 +187,4 @@ class BatchMode:
             self._prepare(g, again)
 
 
-def answered(g: Group) -> int:
-    """How many of ``g``'s requests have an answer or an error (for the closing line)."""
-    return sum(1 for key in g.needed.values() if g.backend.batch_answers.get(key) is not None)
-
-
-__all__ = ["BatchMode", "BatchAnswer", "answered"]
+__all__ = ["BatchMode"]
