@@ -44,6 +44,12 @@ class BaseBackend:
     def missing_key(self) -> str | None:
         return None
 
+    @property
+    def batched(self) -> bool:
+        """Configured to send its uncached requests through the Batch API (``batch = true``); only a
+        backend that ``supports_batch`` can be."""
+        return False
+
     def config_warnings(self) -> list[str]:
         """Settings that are valid but probably a mistake (``lint`` and ``run`` say so)."""
         return []

@@ -16,9 +16,11 @@ limits, retries, usage, cost, dry-run estimates — lives here once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from harness.backends.base import BackendError, BaseBackend, Completion, Summary
@@ -117,6 +119,16 @@ class LLMBackend(BaseBackend):
         """The provider's Batch API (``supports_batch``): see ``harness.backends.openai_batch``."""
         raise NotImplementedError
 
+    @contextlib.contextmanager
+    def noting_requests(self) -> Iterator[Collecting]:
+        """Inside the block a request neither cached nor fetched from a batch is noted, not sent
+        (``complete`` refuses it as ``DEFERRED``): how the batch mode learns a judge's requests."""
+        self.collecting = noted = Collecting()
+        try:
+            yield noted
+        finally:
+            self.collecting = None
+
     # -- configuration -------------------------------------------------
     def config_warnings(self) -> list[str]:
         cap = self.params().get("max_tokens")
@@ -149,7 +161,7 @@ class LLMBackend(BaseBackend):
                 "params": self.params(), **self.describe_transport(),
                 "max_attempts": o.max_attempts, "rpm": o.rpm, "tpm": o.tpm,
                 "price": o.price.model_dump() if o.price else None,
-                **({"batch": True, "batch_poll": o.batch_poll} if getattr(o, "batch", False) else {})}
+                **({"batch": True, "batch_poll": o.batch_poll} if self.batched else {})}
 
     def request_fields(self, messages: list[dict[str, Any]], json_schema: dict[str, Any] | None,
                        params: dict[str, Any], sample: int) -> dict[str, Any]:

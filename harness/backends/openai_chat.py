@@ -173,6 +173,10 @@ class OpenAICompat(LLMBackend):
     def explain(self, exc: BaseException) -> str:
         return explain_failure(exc, base_url=self.base_url, key_env=self.key_env, timeout=self.options.timeout)
 
+    @property
+    def batched(self) -> bool:
+        return self.options.batch
+
     def batch_wire(self) -> Any:
         from harness.backends.openai_batch import OpenAIBatchWire
 

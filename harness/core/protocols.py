@@ -48,6 +48,8 @@ class Backend(Protocol):
     can_sample: ClassVar[bool]  # summarize(..., sample=k) draws different samples (repeats > 1)
     can_complete: ClassVar[bool]  # answers arbitrary chat prompts: usable as an LLM judge
     supports_json_schema: ClassVar[bool]  # complete(json_schema=...) asks for structured output
+    supports_batch: ClassVar[bool]  # has a Batch API wire (batch_wire()) for batch = true
+    batched: bool  # configured with batch = true: uncached requests go through that wire
     prompt_sha256: str | None  # the prompt template's hash, recorded even when a call fails
 
     def summarize(self, article: str, item: Item, sample: int = 0) -> Summary:

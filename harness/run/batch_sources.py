@@ -15,15 +15,11 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from harness.backends.batch import Collecting, Request
+from harness.backends.batch import Request
 from harness.core.errors import BackendError, UserError
 from harness.run.batch_submit import Group
 from harness.run.batches import BatchMode
 from harness.run.plan import Plan, RunOptions, planned_items, prepare_article
-
-
-def wants_batch(backend: Any) -> bool:
-    return bool(getattr(backend.options, "batch", False))
 
 
 def _pairs(plan: Plan, opts: RunOptions, finished: set[tuple[str, str]], systems: list[tuple[Any, Any]]
@@ -42,7 +38,7 @@ def _pairs(plan: Plan, opts: RunOptions, finished: set[tuple[str, str]], systems
 def summary_groups(plan: Plan, opts: RunOptions, finished: set[tuple[str, str]]) -> list[Group]:
     groups = []
     for cfg, backend in plan.systems:
-        if not wants_batch(backend):
+        if not backend.batched:
             continue
         backend.batch_only = True  # every summary request of this system is answered by a batch
 
@@ -72,7 +68,7 @@ def judge_groups(plan: Plan, opts: RunOptions, finished: set[tuple[str, str]]) -
     groups = []
     for name, scorer in plan.scorers:
         for judge in scorer.judge_backends():
-            if not wants_batch(judge):
+            if not judge.batched:
                 continue
 
             def source(scorer: Any = scorer, judge: Any = judge) -> Iterator[Request]:
@@ -80,11 +76,8 @@ def judge_groups(plan: Plan, opts: RunOptions, finished: set[tuple[str, str]]) -
                     text = known_summary(backend, article, item, k)
                     if text is None:
                         continue
-                    judge.collecting = Collecting()
-                    try:
+                    with judge.noting_requests() as noted:
                         scorer.score(item, text, article)
-                    finally:
-                        noted, judge.collecting = judge.collecting, None
                     yield from noted.requests.values()
             groups.append(Group(f"judge:{name}", judge, source))
     return groups
@@ -97,10 +90,10 @@ def preflight(plan: Plan) -> None:
 
     index = {s.name: i for i, s in enumerate(plan.suite.config.systems)}
     users = [(f"system '{c.name}'", b, ("systems", index.get(c.name, 0), "batch")) for c, b in plan.systems
-             if wants_batch(b)]
+             if b.batched]
     users += [(f"the {n} judge", j, ("scorer", n, "judge")) for n, s in plan.scorers for j in s.judge_backends()
-              if wants_batch(j)]
-    if plan.pairwise is not None and wants_batch(plan.pairwise.backend):
+              if j.batched]
+    if plan.pairwise is not None and plan.pairwise.backend.batched:
         users.append(("the pairwise judge", plan.pairwise.backend, ("pairwise", "judge")))
     for who, backend, where in users:
         line = plan.suite.line_of(*where)
@@ -122,8 +115,8 @@ def run_batches(plan: Plan, opts: RunOptions, run_dir: Any, finished: set[tuple[
                 budget_left: float | None) -> tuple[str | None, bool]:
     """Both batch phases: (None, False) when the run can go on to write its records, else why it
     stops and whether that is --no-wait leaving batches running."""
-    if not any(wants_batch(b) for _, b in plan.systems) and \
-            not any(wants_batch(j) for _, s in plan.scorers for j in s.judge_backends()):
+    if not any(b.batched for _, b in plan.systems) and \
+            not any(j.batched for _, s in plan.scorers for j in s.judge_backends()):
         return None, False
     say = (lambda line: print(line, file=sys.stderr, flush=True)) if opts.progress != "off" else (lambda line: None)
     mode = BatchMode(run_dir, budget_left=budget_left, say=say)

@@ -34,7 +34,7 @@ def dry_run_rows(plan: Any, items: Any, prepare: Any) -> list[dict[str, Any]]:
     """Totals per system; ``prepare(item)`` gives the article exactly as the run would send it."""
     rows = {cfg.name: {"system": cfg.name, "offline": not backend.calls_network, "pairs": 0,
                        "requests": 0, "cached": 0, "input": 0, "output": 0, "cost": None, "cap": False,
-                       "batch": bool(getattr(backend.options, "batch", False)), "batch_cost": None}
+                       "batch": backend.batched, "batch_cost": None}
             for cfg, backend in plan.systems}
     for item in items:
         article = prepare(item)

@@ -33,7 +33,7 @@ class JudgeTally:
     def _row(self, label: str, backend: Any) -> dict[str, Any]:
         return self.rows.setdefault(label, {"judge": label, "model": backend.options.model, "requests": 0,
                                             "input": 0, "output": 0, "cost": None, "batch_cost": None,
-                                            "batch": bool(getattr(backend.options, "batch", False))})
+                                            "batch": backend.batched})
 
     def _add(self, label: str, backend: Any, prompt: int, output: int) -> None:
         row = self._row(label, backend)

@@ -111,17 +111,13 @@ def _batch_first(run_dir: Path, judge: PairwiseJudge, todo: list[Any], summaries
                  max_usd: float | None, no_wait: bool, say: Any) -> tuple[str | None, bool]:
     """``batch = true`` on the judge: every order not in the cache goes through the Batch API first
     (learnt by judging with the backend collecting), so the judging pass below finds its answers."""
-    from harness.backends.batch import Collecting
     from harness.run.batch_submit import Group
     from harness.run.batches import BatchMode
 
     def source() -> Any:
-        judge.backend.collecting = Collecting()
-        try:
+        with judge.backend.noting_requests() as noted:
             for item_id, article, a, b in todo:
                 judge.judge(item_id, article, (a, summaries[item_id][a]), (b, summaries[item_id][b]))
-        finally:
-            noted, judge.backend.collecting = judge.backend.collecting, None
         yield from noted.requests.values()
     mode = BatchMode(run_dir, budget_left=max_usd, say=say)
     stopped = mode.run([Group("judge:pairwise", judge.backend, source)], no_wait=no_wait)
@@ -138,7 +134,7 @@ def run_pairwise(run_dir: Path, judge: PairwiseJudge, pairs: list[tuple[str, str
             if {a, b} <= summaries.get(item_id, {}).keys()]
     done: list[PairwiseLine] = []
     res = PairwiseResult()
-    if getattr(judge.backend.options, "batch", False):
+    if judge.backend.batched:
         res.stopped, res.waiting = _batch_first(run_dir, judge, todo, summaries, max_usd, no_wait, say)
         if res.stopped:
             return res
