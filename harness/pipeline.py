@@ -62,8 +62,7 @@ def judge_run(run_dir: Path, suite: Any, judge: Any, opts: RunOptions, systems: 
     articles = ((item.id, prepare_article(item, opts)[0]) for item in suite_items(suite, opts))
     concurrency = opts.concurrency or suite.config.run.concurrency
     budget = None if opts.max_cost is None else max(0.0, opts.max_cost - spent_usd)
-    say = (lambda line: print(line, file=sys.stderr, flush=True)) if opts.progress != "off" else (lambda line: None)
-    return run_pairwise(run_dir, judge, pairs, articles, concurrency, budget, no_wait=opts.no_wait, say=say)
+    return run_pairwise(run_dir, judge, pairs, articles, concurrency, budget, no_wait=opts.no_wait, say=opts.status)
 
 
 def run_plan(plan: Plan, opts: RunOptions) -> RunResult:

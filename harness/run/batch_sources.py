@@ -11,7 +11,6 @@ interactively during the run.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -118,8 +117,7 @@ def run_batches(plan: Plan, opts: RunOptions, run_dir: Any, finished: set[tuple[
     if not any(b.batched for _, b in plan.systems) and \
             not any(j.batched for _, s in plan.scorers for j in s.judge_backends()):
         return None, False
-    say = (lambda line: print(line, file=sys.stderr, flush=True)) if opts.progress != "off" else (lambda line: None)
-    mode = BatchMode(run_dir, budget_left=budget_left, say=say)
+    mode = BatchMode(run_dir, budget_left=budget_left, say=opts.status)
     stopped = mode.run(summary_groups(plan, opts, finished), no_wait=opts.no_wait)
     if stopped is None:
         stopped = mode.run(judge_groups(plan, opts, finished), no_wait=opts.no_wait)

@@ -47,6 +47,11 @@ class RunOptions:
     on_first_request: Callable[[], None] | None = None  # called once the first request is on its way
     no_wait: bool = False  # batch = true: submit the batches and stop; --resume collects them
 
+    def status(self, line: str) -> None:
+        """A line about long waits (batches) on stderr, unless progress is off (tests, the API)."""
+        if self.progress != "off":
+            print(line, file=sys.stderr, flush=True)
+
 
 @dataclass
 class Plan:
