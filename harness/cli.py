@@ -86,17 +86,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
     with cassette_session(args.cassette, args.record, suite_arg, echo=True) as tape:  # before planning
         plan = plan_run(load_suite(suite_arg), opts)
-        if opts.out is None and opts.resume is None:  # named here so Ctrl-C can say which folder to resume
-            from harness.results.store import new_run_dir
-
-            opts.out = new_run_dir(opts.results_dir, plan.suite.config.name)
-        run_dir = opts.resume or opts.out
         try:
-            return run_planned(plan, opts, echo=True).exit_code
+            return run_planned(plan, opts, echo=True).exit_code  # names opts.out first, so Ctrl-C can say it
         except KeyboardInterrupt:
             if tape is not None:
                 tape.discard()  # a cassette of half a run would miss the rest: keep the old one
-            if (run_dir / "manifest.json").is_file():
+            run_dir = opts.resume or opts.out
+            if run_dir is not None and (run_dir / "manifest.json").is_file():
                 print(f"interrupted — finished records are kept; finish the run with: sumbench run --resume "
                       f"{run_dir}", file=sys.stderr)
                 return 130
@@ -111,6 +107,7 @@ def cmd_judge(args: argparse.Namespace) -> int:
         raise UserError("--a and --b go together", fix="name both systems of the pair, or neither")
     return rejudge(Path(args.run), (args.a, args.b) if args.a else None, concurrency=args.concurrency,
                    max_cost=args.max_cost, cache_dir=None if args.no_cache else args.cache_dir or "")
+
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from harness.pipeline import write_outputs

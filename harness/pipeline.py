@@ -111,7 +111,7 @@ def rejudge(run: Path, only: tuple[str, str] | None, *, concurrency: int | None,
     opts = RunOptions(limit=sel["limit"], shard=sel["shard"], keep_duplicates=sel["keep_duplicates"],
                       concurrency=concurrency, max_cost=max_cost)
     res = judge_run(run, suite, judge, opts, systems, only)
-    write_outputs(run, lambda msg: print(f"warning: {msg}", file=sys.stderr))  # metrics and reports show it
+    write_outputs(run, opts.warn)  # metrics and reports show the new judgements
     lines = read_pairwise(run)
     for a, b in [only] if only else pairs_of(suite.config.pairwise, systems):
         stats = pairwise_stats(lines, a, b, suite.config.run.seed)
