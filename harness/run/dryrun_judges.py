@@ -28,6 +28,8 @@ class JudgeTally:
 
     def __init__(self, plan: Any):
         self.plan = plan
+        # no judge, nothing to estimate: offline summaries (an oracle's is slow) are made only for judges
+        self.active = plan.pairwise is not None or any(s.judge_backends() for _, s in plan.scorers)
         self.rows: dict[str, dict[str, Any]] = {}
 
     def _row(self, label: str, backend: Any) -> dict[str, Any]:
@@ -47,6 +49,8 @@ class JudgeTally:
             row["batch_cost"] = (row["batch_cost"] or 0.0) + backend.cost(usage, batch=True)
 
     def add(self, item: Any, article: str) -> None:
+        if not self.active:
+            return
         lengths: dict[str, int] = {}
         for cfg, backend in self.plan.systems:
             for k in range(cfg.repeats):
