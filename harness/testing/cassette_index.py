@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from harness.testing.cassettes import SECRET_HEADERS, SECRET_RESPONSE_HEADERS
 
-PLACEHOLDER_KEY = "sk-sumbench-cassette-replay"  # what a replay puts in an unset key variable; never sent anywhere
+PLACEHOLDER_KEY = "sumbench-cassette-replay-placeholder"  # what a replay puts in an unset key variable; never sent anywhere
 FAKE_MARKER = "x-sumbench-fake"
 KEPT_REQUEST_HEADERS = frozenset({"content-type", "accept", "user-agent"}) - set(SECRET_HEADERS)  # the rest: dropped
 REDACTED = "[redacted]"

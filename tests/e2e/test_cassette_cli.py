@@ -17,7 +17,7 @@ from harness.cli import main
 from harness.testing.fake_server import FakeServer
 from harness.testing.synthetic import write_synthetic_suite
 
-KEY = "sk-cassette-cli-0123456789abcdefXYZ"
+KEY = "test-only-not-a-key-cassette-cli-0123"
 
 
 @pytest.fixture(autouse=True)

@@ -120,7 +120,7 @@ def test_a_cassette_recorded_with_a_key_replays_with_none(wheel_venv):
     from harness.testing.synthetic import write_synthetic_suite
 
     _, bindir, env, work = wheel_venv
-    key = "sk-wheel-cassette-0123456789abcdef"
+    key = "test-only-not-a-key-wheel-cassette-0123"
     with FakeServer(require_key=key) as srv:
         suite = write_synthetic_suite(work / "llm", n=12, base_url=srv.base_url, variants=("concise",),
                                       extra='api_key_env = "SB_WHEEL_KEY"')

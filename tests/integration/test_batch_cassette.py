@@ -45,7 +45,7 @@ RUN_NAME = "run-batch-cassette"  # fixed: it is in the upload's filename and the
 SYSTEM = "concise"
 N_ITEMS = 4
 KEY_ENV = "SUMBENCH_TEST_KEY"
-DUMMY_KEY = "sk-dummy-batch-cassette-key"
+DUMMY_KEY = "test-only-not-a-key-batch-cassette"
 UPLOAD_NAME = f"sumbench-{RUN_NAME}-001-system_{SYSTEM}.jsonl"
 MATCH_ON = ("method", "path", "body_or_multipart")
 

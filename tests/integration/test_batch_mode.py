@@ -13,7 +13,7 @@ from harness.run import batches
 from harness.testing.fake_server import FakeServer
 from harness.testing.synthetic import write_synthetic_suite
 
-KEY = "sk-batch-test-key-0123456789abcdef"
+KEY = "test-only-not-a-key-batch-0123456789"
 TWO = ("concise", "bullets")
 
 

@@ -43,7 +43,7 @@ from harness.testing.fake_server import FakeServer
 CASSETTES = Path(__file__).parent / "cassettes" / "test_pairwise_cassette"
 CASSETTE = "pairwise_both_orders.yaml"
 KEY_ENV = "SUMBENCH_TEST_KEY"
-DUMMY_KEY = "sk-dummy-pairwise-cassette-key"
+DUMMY_KEY = "test-only-not-a-key-pairwise-cassette"
 MODEL = "fake-judge"
 PRICE = (0.15, 0.60)  # USD per million input / output tokens
 A, B = "alpha", "beta"
