@@ -8,7 +8,6 @@ missing browser is a failure, not a silent skip.
 from __future__ import annotations
 
 import json
-import os
 import struct
 from pathlib import Path
 
@@ -16,23 +15,7 @@ import pytest
 
 from harness.cli import main
 from harness.report.html import write_html_report
-from harness.testing.browser import launch, missing_reason
 from harness.testing.report_suites import write_synthetic_suite, write_xss_suite
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = missing_reason()
-    if reason and os.environ.get("SUMBENCH_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"SUMBENCH_REQUIRE_BROWSER=1 but {reason}")
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 class Page:

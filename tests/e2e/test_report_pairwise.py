@@ -5,7 +5,6 @@ text, and no trace of the judge in the reports of a run without pairwise.jsonl."
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -18,7 +17,6 @@ from harness.cli import main
 from harness.report.html import _asset, write_html_report
 from harness.report.markdown import write_markdown_report
 from harness.results.pairwise import read_pairwise
-from harness.testing.browser import launch, missing_reason
 from harness.testing.fake_server import FakeServer
 from harness.testing.synthetic import write_synthetic_suite
 
@@ -70,21 +68,6 @@ def first_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def bullets_run(tmp_path_factory):
     return judged_run(tmp_path_factory.mktemp("bullets"), prefers_bullets)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = missing_reason()
-    if reason and os.environ.get("SUMBENCH_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"SUMBENCH_REQUIRE_BROWSER=1 but {reason}")
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def stats(run: Path) -> dict:
