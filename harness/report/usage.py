@@ -26,7 +26,7 @@ def usage_lines(run_dir: Path) -> str:
         cost = "no price" if pw["cost_usd"] is None else f"{pw['cost_usd']:.4f} USD"
         out.append(f"pairwise judge: {pw['calls']} calls ({pw['cached']} from cache), {pw['prompt_tokens']} prompt + "
                    f"{pw['completion_tokens']} completion tokens, {cost}")
-    for name, s in read_metrics(run_dir)["systems"].items():
+    for name, s in metrics["systems"].items():
         if s.get("spread"):
             shown = ", ".join(f"{m} {v:.3f}" for m, v in list(s["spread"].items())[:5])
             out.append(f"{name}: {s['samples_per_item']} samples per item; mean per-item std. dev.: {shown}")
