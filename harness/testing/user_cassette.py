@@ -54,7 +54,11 @@ from harness.testing.cassette_index import (
 
 def _cassette_class() -> type:
     """vcrpy's Cassette with the index: built here, as vcrpy is imported only when --cassette is given."""
-    from vcr.cassette import Cassette
+    try:
+        from vcr.cassette import Cassette
+    except ImportError:  # vcrpy comes with the test extra, not with a plain install
+        raise UserError("--cassette needs vcrpy, which is not installed",
+                        fix='pip install "sumbench[test]" (or: pip install vcrpy)') from None
 
     return type("IndexedCassette", (IndexedCassetteMixin, Cassette), {})
 

@@ -308,3 +308,18 @@ def test_credentials_and_key_like_strings_are_not_recorded(tmp_path, monkeypatch
     assert resp["headers"] == {"x-request-id": ["r"]} and b"abcdefghijklmnop" not in resp["body"]["string"]
     hidden, _ = session.hide_secrets(_request(b'{"echo": "opaque-key-value-1234"}', "application/json"), resp)
     assert b"opaque-key-value-1234" not in hidden.body
+
+
+def test_without_vcrpy_a_cassette_is_one_line_naming_the_install(tmp_path, monkeypatch):
+    import sys
+
+    from harness.core.errors import UserError
+
+    for name in [m for m in sys.modules if m == "vcr" or m.startswith("vcr.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "vcr", None)  # as if it were not installed: the import fails
+    with pytest.raises(UserError, match=r"--cassette needs vcrpy") as e:
+        with use_run_cassette(tmp_path / "t.yaml", record=True):
+            pass
+    assert 'pip install "sumbench[test]"' in e.value.one_line()
+    assert not (tmp_path / "t.yaml").exists()
